@@ -1,0 +1,70 @@
+// InvertedResidual<Out, Expansion, Kernel, Stride, SE, Act>: MobileNetV2's inverted residual,
+// the MBConv of MobileNetV3 and EfficientNet (Sandler et al., 2018; Howard et al., 2019;
+// Tan and Le, 2019):
+//   1x1 expand to hidden channels (left out when hidden == input channels), BN, Act
+//   Kernel x Kernel depthwise, stride Stride, BN, Act
+//   optional squeeze-and-excite
+//   1x1 project to Out channels, BN, no activation
+// plus the input, when Stride is 1 and Out equals the input channels.
+//
+// Expansion is a whole ratio (6) or ExpandTo{channels}. The layers sit under "block" and are
+// indexed as torchvision's MobileNetV3 and EfficientNet number them ("block.0.0.weight" ...).
+#pragma once
+
+#include <string_view>
+#include <type_traits>
+
+#include "joule/blocks/block_options.hpp"
+#include "joule/core/layer.hpp"
+#include "joule/core/text.hpp"
+#include "joule/core/type_list.hpp"
+#include "joule/graph/named.hpp"
+#include "joule/graph/residual.hpp"
+#include "joule/graph/sequential.hpp"
+#include "joule/layers/depthwise_conv.hpp"
+#include "joule/layers/pointwise.hpp"
+#include "joule/layers/squeeze_excite.hpp"
+
+namespace joule {
+
+template <int Out, auto Expansion, int Kernel, int Stride, class SE = NoSqueezeExcite,
+          Activation Act = ReLU6, BlockOptions Options = BlockOptions{}>
+struct InvertedResidual : LayerSpec {
+  static_assert(Out >= 1, "joule::InvertedResidual: Out must be at least 1");
+
+  template <ShapeType In>
+  struct layers {
+    static constexpr int hidden = expanded_channels(Expansion, In::channels);
+    static_assert(hidden >= 1, "joule::InvertedResidual: the expansion gives no hidden channels");
+    static constexpr bool has_expand = hidden != In::channels;
+    static constexpr bool has_se = !std::is_same_v<SE, NoSqueezeExcite>;
+    static constexpr bool has_residual = Stride == 1 && In::channels == Out;
+    static constexpr ConvOptions conv = block_conv_options(Options);
+
+    using body = apply_t<Sequential, concat_t<optional_t<has_expand, Pointwise<hidden, Act, conv>>,
+                                              TypeList<DepthwiseConv<Kernel, Stride, Act, conv>>,
+                                              optional_t<has_se, typename SE::template in_block<In::channels>>,
+                                              TypeList<Pointwise<Out, Identity, conv>>>>;
+    using composed =
+        std::conditional_t<has_residual, Residual<Named<"block", body>>, Sequential<Named<"block", body>>>;
+  };
+
+  template <ShapeType In>
+  struct bind : bind_t<typename layers<In>::composed, In> {
+    static constexpr std::string_view kind = "InvertedResidual";
+    static constexpr auto description = [] {
+      Text<48> text;
+      text.append("hidden ").append(layers<In>::hidden).append(" k").append(Kernel);
+      text.append(" s").append(Stride);
+      if (layers<In>::has_se) text.append(" SE");
+      return text.append(' ').append(Act::name);
+    }();
+  };
+};
+
+/// MBConv is what EfficientNet calls the same block.
+template <int Out, auto Expansion, int Kernel, int Stride, class SE = NoSqueezeExcite,
+          Activation Act = ReLU6, BlockOptions Options = BlockOptions{}>
+using MBConv = InvertedResidual<Out, Expansion, Kernel, Stride, SE, Act, Options>;
+
+}  // namespace joule

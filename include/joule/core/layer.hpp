@@ -1,0 +1,37 @@
+// What makes a type a layer.
+//
+// A layer *spec* is the empty type a user writes (Conv2d<16, 3, 2, ReLU6>). It names only what
+// the layer adds; the input shape arrives later, when a container binds the spec to the shape
+// flowing into it: `Spec::bind<InShape>` is the *bound layer*, the type that knows both shapes,
+// the cost, the weight storage and how to run.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <type_traits>
+
+#include "joule/core/cost.hpp"
+#include "joule/core/shape.hpp"
+
+namespace joule {
+
+/// Base of every layer spec; being derived from it is what Network and Sequential check.
+struct LayerSpec {};
+
+template <class T>
+concept LayerSpecType = std::is_base_of_v<LayerSpec, T>;
+
+/// A spec bound to an input shape.
+template <class T>
+concept BoundLayer = requires {
+  typename T::input;
+  typename T::output;
+  requires ShapeType<typename T::input> && ShapeType<typename T::output>;
+  { T::cost } -> std::convertible_to<Cost>;
+  { T::weight_floats } -> std::convertible_to<std::size_t>;
+};
+
+template <LayerSpecType Spec, ShapeType In>
+using bind_t = typename Spec::template bind<In>;
+
+}  // namespace joule

@@ -1,0 +1,109 @@
+// Network<InShape, L...>: a whole static network. The input shape flows through the layers at
+// compile time; every memory need is a constant of the type:
+//   Net::weight_floats  floats of (folded, packed) weights,
+//   Net::arena_bytes    the activation arena, input and output included,
+// and the network runs inside that arena with no heap use.
+//
+//   static Net::Weights weights;   // bound with bind_weights<Net>(...) or compiled in
+//   static Net::Arena arena;
+//   Net net(weights, arena);
+//   net.forward(input, output);      // or write input_tensor(), run(), read output_tensor()
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+
+#include "joule/core/alignment.hpp"
+#include "joule/core/assert.hpp"
+#include "joule/core/layer.hpp"
+#include "joule/core/shape.hpp"
+#include "joule/core/tensor_view.hpp"
+#include "joule/graph/arena_plan.hpp"
+#include "joule/graph/node.hpp"
+#include "joule/graph/sequential.hpp"
+
+namespace joule {
+
+template <ShapeType In, class... Layers>
+class Network {
+  static_assert(sizeof...(Layers) > 0, "joule::Network: a network needs at least one layer");
+
+ public:
+  /// The bound top-level sequence; its children are named by index unless Named.
+  using root = bind_sequence_t<In, Layers...>;
+  using input = In;
+  using output = typename root::output;
+
+  static constexpr Cost cost = root::cost;
+  static constexpr std::size_t weight_floats = root::weight_floats;
+  static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
+
+  /// The input sits at the bottom of the arena when the network starts.
+  static constexpr std::size_t arena_floats =
+      std::max({slot_floats(In::size), root::window_floats(Place::bottom),
+                slot_floats(output::size)});
+  static constexpr std::size_t arena_bytes = arena_floats * sizeof(float);
+  static constexpr Place output_place = root::output_place(Place::bottom);
+  static constexpr std::size_t output_offset =
+      output_place == Place::bottom ? 0 : arena_floats - slot_floats(output::size);
+
+  /// Storage with the right size and alignment for weights and arena.
+  struct alignas(tensor_alignment) Weights {
+    float data[weight_floats > 0 ? weight_floats : 1];
+    std::span<float, weight_floats> span() { return std::span<float, weight_floats>(data, weight_floats); }
+  };
+  struct alignas(tensor_alignment) Arena {
+    float data[arena_floats];
+  };
+
+  Network(const Weights& weights, Arena& arena) : weights_(weights.data), arena_(arena.data) {}
+  /// Weights and arena placed by the caller (a linker section, compiled-in constants). Both must
+  /// start on a 64-byte boundary.
+  Network(std::span<const float, weight_floats> weights, std::span<std::byte, arena_bytes> arena)
+      : weights_(weights.data()), arena_(reinterpret_cast<float*>(arena.data())) {
+    JOULE_ASSERT(is_aligned(weights_) && is_aligned(arena_));
+  }
+
+  /// Copies `in` into the arena, runs, copies the result to `out`.
+  void forward(TensorView<const float, In> in, TensorView<float, output> out) {
+    std::copy_n(in.data(), In::size, arena_);
+    run();
+    std::copy_n(arena_ + output_offset, output::size, out.data());
+  }
+  void forward(std::span<const float, In::size> in, std::span<float, output::size> out) {
+    forward(TensorView<const float, In>(in), TensorView<float, output>(out));
+  }
+
+  /// Zero-copy use: write the input here, run(), read output_tensor().
+  TensorView<float, In> input_tensor() const { return TensorView<float, In>(arena_); }
+  TensorView<const float, output> output_tensor() const {
+    return TensorView<const float, output>(arena_ + output_offset);
+  }
+  void run() {
+    KernelRunner runner;
+    execute(runner, weights_, arena_);
+  }
+
+  /// Runs the plan through any runner (KernelRunner runs kernels; tests and tools observe).
+  template <class Runner>
+  static TensorRef execute(Runner& runner, const float* weights, float* arena) {
+    const TensorRef out = root::execute(runner, weights, Window{arena, 0, arena_floats},
+                                        TensorRef{arena, Place::bottom});
+    JOULE_ASSERT(out.data == arena + output_offset);
+    return out;
+  }
+
+  /// Calls visitor(const NodeInfo&) for every node, containers before their contents.
+  template <class Visitor>
+  static void visit(Visitor&& visitor) {
+    NamePath path;
+    root::visit_children(visitor, path, 0, 0);
+  }
+
+ private:
+  const float* weights_;
+  float* arena_;
+};
+
+}  // namespace joule

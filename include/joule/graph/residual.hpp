@@ -1,0 +1,82 @@
+// Residual<L...>: out = x + body(x), the body being L... in sequence. The body must give back the
+// shape it was given. In the arena the input stays put (the stash) while the body runs beside it;
+// the sum is then written over the stash, so a residual costs its stash and nothing else.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+#include "joule/core/layer.hpp"
+#include "joule/core/text.hpp"
+#include "joule/graph/node.hpp"
+#include "joule/graph/sequential.hpp"
+#include "joule/layers/add.hpp"
+
+namespace joule {
+
+namespace detail {
+/// Instantiated only when a residual's body changes the shape; the compiler prints both shapes
+/// in the instantiation context of this assertion.
+template <class BodyInput, class BodyOutput>
+struct residual_shape_check {
+  static_assert(std::is_same_v<BodyInput, BodyOutput>,
+                "joule::Residual: the body changes the shape of its input, so the residual add "
+                "cannot match them; the body must keep height, width and channels (stride 1, "
+                "output channels equal to input channels)");
+  static constexpr bool ok = std::is_same_v<BodyInput, BodyOutput>;
+};
+}  // namespace detail
+
+template <ShapeType In, class Body>
+struct BoundResidual {
+  static_assert(detail::residual_shape_check<In, typename Body::output>::ok);
+  using input = In;
+  using output = In;
+  using body = Body;
+  using add = Add<In>;
+  static constexpr std::string_view kind = "Residual";
+  static constexpr Text<48> description{};
+  static constexpr Cost cost = Body::cost + add::cost;
+  static constexpr std::size_t weight_floats = Body::weight_floats;
+
+  static constexpr std::size_t window_floats(Place in) {
+    const std::size_t body = node_window_floats<Body>(Place::outside);
+    return in == Place::outside ? body : slot_floats(In::size) + body;
+  }
+  static constexpr Place output_place(Place in) {
+    return in == Place::outside ? node_output_place<Body>(Place::outside) : in;
+  }
+
+  template <class Runner>
+  static TensorRef execute(Runner& runner, const float* weights, Window window, TensorRef in) {
+    const TensorRef outside{in.data, Place::outside};
+    if (in.place == Place::outside) {
+      // The input is an enclosing stash and outlives us: add into the body's output.
+      const TensorRef body = execute_node<Body>(runner, weights, window, outside);
+      runner.template add<add>(in.data, body.data, body.data);
+      return body;
+    }
+    const std::size_t stash = slot_floats(In::size);
+    runner.stash_begin(in.data, stash);
+    const TensorRef body = execute_node<Body>(runner, weights, window.without(in.place, stash), outside);
+    runner.stash_end();
+    runner.template add<add>(in.data, body.data, in.data);
+    return in;
+  }
+
+  template <class Visitor>
+  static void visit_children(Visitor& visitor, NamePath& path, std::size_t weight_offset,
+                             int depth) {
+    Body::visit_children(visitor, path, weight_offset, depth);
+    visitor(node_info<add>(path, weight_offset, depth));
+  }
+};
+
+template <class... Specs>
+struct Residual : LayerSpec {
+  static_assert(sizeof...(Specs) > 0, "joule::Residual: the body needs at least one layer");
+  template <ShapeType In>
+  using bind = BoundResidual<In, bind_sequence_t<In, Specs...>>;
+};
+
+}  // namespace joule

@@ -1,0 +1,113 @@
+// Sequential<L...>: layers run one after the other; each is bound to the shape the previous one
+// produces, so a layer names only what it adds.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <algorithm>
+#include <string_view>
+#include <tuple>
+
+#include "joule/core/layer.hpp"
+#include "joule/core/text.hpp"
+#include "joule/graph/node.hpp"
+
+namespace joule {
+
+/// The chain of bound nodes: BoundSequence<B...> where each B is bound to its predecessor's output.
+template <class... Nodes>
+struct BoundSequence;
+
+namespace detail {
+
+template <class Done, ShapeType In, class... Specs>
+struct bind_chain;
+
+template <class... Done, ShapeType In>
+struct bind_chain<BoundSequence<Done...>, In> {
+  using type = BoundSequence<Done...>;
+};
+
+template <class... Done, ShapeType In, class Spec, class... Rest>
+struct bind_chain<BoundSequence<Done...>, In, Spec, Rest...> {
+  static_assert(LayerSpecType<Spec>,
+                "joule: every layer of a Network, Sequential or Residual must be a layer spec "
+                "(Conv2d<...>, InvertedResidual<...>, ...); see the template argument above");
+  using bound = bind_t<Spec, In>;
+  using type = typename bind_chain<BoundSequence<Done..., bound>, typename bound::output,
+                                   Rest...>::type;
+};
+
+}  // namespace detail
+
+/// Binds Specs... in a chain starting from In.
+template <ShapeType In, class... Specs>
+using bind_sequence_t = typename detail::bind_chain<BoundSequence<>, In, Specs...>::type;
+
+template <class... Nodes>
+struct BoundSequence {
+  static_assert(sizeof...(Nodes) > 0, "joule::Sequential: a sequence needs at least one layer");
+  using nodes = BoundSequence;
+  static constexpr std::size_t count = sizeof...(Nodes);
+  template <std::size_t Index>
+  using nth = std::tuple_element_t<Index, std::tuple<Nodes...>>;
+  using input = typename std::tuple_element_t<0, std::tuple<Nodes...>>::input;
+  using output = typename std::tuple_element_t<count - 1, std::tuple<Nodes...>>::output;
+  static constexpr std::string_view kind = "Sequential";
+  static constexpr Text<48> description{};
+  static constexpr Cost cost = (Nodes::cost + ...);
+
+  /// Each child's weights start aligned, at these offsets from the sequence's own.
+  static constexpr std::array<std::size_t, count + 1> weight_offsets = [] {
+    std::array<std::size_t, count + 1> offsets{};
+    const std::array<std::size_t, count> sizes{Nodes::weight_floats...};
+    for (std::size_t i = 0; i < count; ++i) offsets[i + 1] = offsets[i] + aligned_floats(sizes[i]);
+    return offsets;
+  }();
+  static constexpr std::size_t weight_floats = weight_offsets[count];
+
+  static constexpr std::size_t window_floats(Place in) {
+    std::size_t most = 0;
+    Place place = in;
+    ((most = std::max(most, node_window_floats<Nodes>(place)),
+      place = node_output_place<Nodes>(place)),
+     ...);
+    return most;
+  }
+  static constexpr Place output_place(Place in) {
+    Place place = in;
+    ((place = node_output_place<Nodes>(place)), ...);
+    return place;
+  }
+
+  template <class Runner>
+  static TensorRef execute(Runner& runner, const float* weights, Window window, TensorRef in) {
+    std::size_t index = 0;
+    ((in = execute_node<Nodes>(runner, weights + weight_offsets[index++], window, in)), ...);
+    return in;
+  }
+
+  /// Children are named by index unless Named, the way nn.Sequential names them.
+  template <class Visitor>
+  static void visit_children(Visitor& visitor, NamePath& path, std::size_t weight_offset,
+                             int depth) {
+    int index = 0;
+    (
+        [&] {
+          const std::size_t mark = push_child_segment<Nodes>(path, index);
+          visit_node<Nodes>(visitor, path, weight_offset + weight_offsets[index], depth);
+          path.pop(mark);
+          ++index;
+        }(),
+        ...);
+  }
+};
+
+template <class... Specs>
+struct Sequential : LayerSpec {
+  static_assert(sizeof...(Specs) > 0, "joule::Sequential: a sequence needs at least one layer");
+  template <ShapeType In>
+  using bind = bind_sequence_t<In, Specs...>;
+};
+
+}  // namespace joule

@@ -1,0 +1,38 @@
+// Reference depthwise convolution, NHWC, one filter per channel (channel multiplier 1).
+// Weights are [kernel_h][kernel_w][channels]; geometry.groups must equal the channel count.
+#pragma once
+
+#include <cstddef>
+
+#include "joule/kernels/conv/geometry.hpp"
+#include "joule/kernels/elementwise/activation.hpp"
+
+namespace joule::kernels::depthwise {
+
+/// `bias` may be null.
+template <Activation Act>
+void reference(const ConvGeometry& g, const float* input, const float* weights, const float* bias,
+               float* output) {
+  const int channels = g.in_channels;
+  for (int oy = 0; oy < g.out_height; ++oy) {
+    for (int ox = 0; ox < g.out_width; ++ox) {
+      float* out = output + (static_cast<std::size_t>(oy) * g.out_width + ox) * channels;
+      for (int c = 0; c < channels; ++c) {
+        float sum = bias ? bias[c] : 0.0f;
+        for (int ky = 0; ky < g.kernel_height; ++ky) {
+          const int iy = oy * g.stride_height - g.pad_top + ky * g.dilation_height;
+          if (iy < 0 || iy >= g.in_height) continue;
+          for (int kx = 0; kx < g.kernel_width; ++kx) {
+            const int ix = ox * g.stride_width - g.pad_left + kx * g.dilation_width;
+            if (ix < 0 || ix >= g.in_width) continue;
+            sum += input[(static_cast<std::size_t>(iy) * g.in_width + ix) * channels + c] *
+                   weights[(static_cast<std::size_t>(ky) * g.kernel_width + kx) * channels + c];
+          }
+        }
+        out[c] = Act::apply(sum);
+      }
+    }
+  }
+}
+
+}  // namespace joule::kernels::depthwise

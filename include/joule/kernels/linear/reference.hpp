@@ -1,0 +1,21 @@
+// Reference fully connected layer. Weights are [in_features][out_features].
+#pragma once
+
+#include <cstddef>
+
+#include "joule/kernels/elementwise/activation.hpp"
+
+namespace joule::kernels::linear {
+
+/// `bias` may be null.
+template <Activation Act>
+void reference(int in_features, int out_features, const float* input, const float* weights,
+               const float* bias, float* output) {
+  for (int o = 0; o < out_features; ++o) {
+    float sum = bias ? bias[o] : 0.0f;
+    for (int i = 0; i < in_features; ++i) sum += input[i] * weights[std::size_t(i) * out_features + o];
+    output[o] = Act::apply(sum);
+  }
+}
+
+}  // namespace joule::kernels::linear

@@ -1,0 +1,80 @@
+// BatchNorm<EpsLog10, Act>: a standalone torch.nn.BatchNorm2d at inference, y = Act(x * scale +
+// shift) per channel, run in place. Where a convolution precedes it, prefer the convolution's
+// Norm::batch option: the BatchNorm then folds into the weights and costs nothing.
+//
+// Weight storage: scale[C], then shift[C] at the next aligned offset.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "joule/core/alignment.hpp"
+#include "joule/core/layer.hpp"
+#include "joule/core/tensor_spec.hpp"
+#include "joule/core/text.hpp"
+#include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/elementwise/reference.hpp"
+#include "joule/layers/batch_norm_fold.hpp"
+#include "joule/layers/conv_options.hpp"
+
+namespace joule {
+
+template <class Spec, ShapeType In>
+struct BoundBatchNorm {
+  using spec = Spec;
+  using input = In;
+  using output = In;
+  using activation = typename Spec::activation;
+  static constexpr std::string_view kind = "BatchNorm";
+
+  static constexpr int channels = In::channels;
+  static constexpr std::size_t shift_offset = aligned_floats(channels);
+  static constexpr std::size_t weight_floats = shift_offset + channels;
+  static constexpr std::size_t scratch_floats = 0;
+  static constexpr bool in_place = true;
+
+  static constexpr Cost cost = {
+      .params = 2u * channels,
+      .macs = 0,
+      .weight_bytes = 2u * channels * sizeof(float),
+      .activation_read_bytes = In::size * sizeof(float),
+      .activation_write_bytes = In::size * sizeof(float),
+  };
+
+  static constexpr auto description = [] {
+    Text<48> text;
+    text.append("eps 1e").append(Spec::eps_log10);
+    return text.append(' ').append(activation::name);
+  }();
+
+  static constexpr std::array<std::string_view, 1> part_names{""};
+  static constexpr std::array<TensorSpec, 4> tensors{
+      TensorSpec{"weight", 0, 1, {channels}}, TensorSpec{"bias", 0, 1, {channels}},
+      TensorSpec{"running_mean", 0, 1, {channels}}, TensorSpec{"running_var", 0, 1, {channels}}};
+
+  static void pack(const float* const* sources, float* storage) {
+    const BatchNormTensors bn{sources[0], sources[1], sources[2], sources[3]};
+    for (int c = 0; c < channels; ++c) {
+      const double scale = batch_norm_scale(bn, c, pow10(Spec::eps_log10));
+      storage[c] = static_cast<float>(scale);
+      storage[shift_offset + c] = static_cast<float>(bn.bias[c] - bn.running_mean[c] * scale);
+    }
+  }
+
+  static void run(const float* weights, const float* in, float* out, float* /*scratch*/) {
+    kernels::elementwise::affine_channels_reference<activation>(In::pixels, channels, in, weights,
+                                                                weights + shift_offset, out);
+  }
+};
+
+template <int EpsLog10 = -5, Activation Act = Identity>
+struct BatchNorm : LayerSpec {
+  static constexpr int eps_log10 = EpsLog10;
+  using activation = Act;
+
+  template <ShapeType In>
+  using bind = BoundBatchNorm<BatchNorm, In>;
+};
+
+}  // namespace joule

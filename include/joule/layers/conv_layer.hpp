@@ -1,0 +1,174 @@
+// BoundConv: the bound form shared by Conv2d, DepthwiseConv and Pointwise. It computes the output
+// shape, the cost and the weight layout from the spec and the input shape, checks that they fit,
+// converts PyTorch weights into its layout (folding BatchNorm) and runs the reference kernel.
+//
+// Weight storage: [kernel][kernel][in_channels / groups][out_channels] (HWIO), then the bias
+// (folded BatchNorm or the convolution's own) at the next aligned offset.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "joule/core/alignment.hpp"
+#include "joule/core/cost.hpp"
+#include "joule/core/shape.hpp"
+#include "joule/core/tensor_spec.hpp"
+#include "joule/core/text.hpp"
+#include "joule/kernels/conv/geometry.hpp"
+#include "joule/kernels/conv/reference.hpp"
+#include "joule/kernels/depthwise/reference.hpp"
+#include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/pointwise/reference.hpp"
+#include "joule/layers/batch_norm_fold.hpp"
+#include "joule/layers/conv_options.hpp"
+
+namespace joule {
+
+enum class ConvKind : unsigned char { general, depthwise, pointwise };
+
+/// Spec: a Conv2d, DepthwiseConv or Pointwise spec, which provides `conv_kind`, `kind_name`,
+/// `out_channels` (0: as many as the input), `kernel`, `stride`, `options` and `activation`.
+template <class Spec, ShapeType In>
+struct BoundConv {
+  using spec = Spec;
+  using input = In;
+  using activation = typename Spec::activation;
+  static constexpr ConvOptions options = Spec::options;
+  static constexpr std::string_view kind = Spec::kind_name;
+
+  static constexpr int in_channels = In::channels;
+  static constexpr int out_channels = Spec::out_channels > 0 ? Spec::out_channels : In::channels;
+  static constexpr int kernel = Spec::kernel;
+  static constexpr int stride = Spec::stride;
+  static constexpr int dilation = options.dilation;
+  static constexpr int groups = Spec::conv_kind == ConvKind::depthwise ? In::channels : options.groups;
+  static constexpr int padding = options.padding < 0 ? (kernel - 1) / 2 * dilation : options.padding;
+
+  static_assert(kernel >= 1 && stride >= 1 && dilation >= 1,
+                "joule conv layer: kernel, stride and dilation must be at least 1");
+  static_assert(groups >= 1 && in_channels % groups == 0,
+                "joule conv layer: channel mismatch: groups must divide the input channels "
+                "(see the layer spec and input Shape in the instantiation above)");
+  static_assert(out_channels % groups == 0,
+                "joule conv layer: channel mismatch: groups must divide the output channels");
+
+  static constexpr int out_height =
+      kernels::conv_output_size(In::height, kernel, stride, padding, dilation);
+  static constexpr int out_width =
+      kernels::conv_output_size(In::width, kernel, stride, padding, dilation);
+  static_assert(out_height >= 1 && out_width >= 1,
+                "joule conv layer: the kernel does not fit the input: the padded input is smaller "
+                "than the (dilated) kernel (see the layer spec and input Shape above)");
+  // Clamped so that a failed check above reports once instead of cascading into Shape.
+  using output = Shape<(out_height > 0 ? out_height : 1), (out_width > 0 ? out_width : 1),
+                       out_channels>;
+
+  static constexpr int in_per_group = in_channels / groups;
+  static constexpr std::size_t weight_count =
+      static_cast<std::size_t>(kernel) * kernel * in_per_group * out_channels;
+  static constexpr bool has_bias = options.norm != Norm::none;
+  static constexpr std::size_t bias_offset = aligned_floats(weight_count);
+  static constexpr std::size_t weight_floats = has_bias ? bias_offset + out_channels : weight_count;
+  static constexpr std::size_t scratch_floats = 0;
+  static constexpr bool in_place = false;
+
+  static constexpr Cost cost = {
+      .params = weight_count + (options.norm == Norm::batch  ? 2u * out_channels
+                                : options.norm == Norm::bias ? 1u * out_channels
+                                                             : 0u),
+      .macs = output::pixels * weight_count,
+      .weight_bytes = (weight_count + (has_bias ? out_channels : 0)) * sizeof(float),
+      .activation_read_bytes = In::size * sizeof(float),
+      .activation_write_bytes = output::size * sizeof(float),
+  };
+
+  static constexpr auto description = [] {
+    Text<48> text;
+    text.append(kernel).append('x').append(kernel).append(" s").append(stride);
+    if (Spec::conv_kind == ConvKind::general && groups > 1) text.append(" g").append(groups);
+    if (dilation > 1) text.append(" d").append(dilation);
+    if (options.norm == Norm::batch) text.append(" BN");
+    if (options.norm == Norm::bias) text.append(" bias");
+    return text.append(' ').append(activation::name);
+  }();
+
+  // Names after torchvision's Conv2dNormActivation: the convolution is part "0", its BatchNorm
+  // part "1". Without a BatchNorm the layer is a plain nn.Conv2d and its tensors sit at its path.
+  static constexpr auto part_names = [] {
+    if constexpr (options.norm == Norm::batch) {
+      return std::array<std::string_view, 2>{"0", "1"};
+    } else {
+      return std::array<std::string_view, 1>{""};
+    }
+  }();
+
+  static constexpr auto tensors = [] {
+    constexpr TensorSpec weight{"weight", 0, 4, {out_channels, in_per_group, kernel, kernel}};
+    constexpr auto per_channel = [](std::string_view name, int part) {
+      return TensorSpec{name, part, 1, {out_channels}};
+    };
+    if constexpr (options.norm == Norm::batch) {
+      return std::array<TensorSpec, 5>{weight, per_channel("weight", 1), per_channel("bias", 1),
+                                       per_channel("running_mean", 1),
+                                       per_channel("running_var", 1)};
+    } else if constexpr (options.norm == Norm::bias) {
+      return std::array<TensorSpec, 2>{weight, per_channel("bias", 0)};
+    } else {
+      return std::array<TensorSpec, 1>{weight};
+    }
+  }();
+
+  /// sources[i] holds tensors[i] in PyTorch's layout (OIHW weights).
+  static void pack(const float* const* sources, float* storage) {
+    const float* torch_weight = sources[0];
+    for (int o = 0; o < out_channels; ++o)
+      for (int i = 0; i < in_per_group; ++i)
+        for (int ky = 0; ky < kernel; ++ky)
+          for (int kx = 0; kx < kernel; ++kx)
+            storage[((static_cast<std::size_t>(ky) * kernel + kx) * in_per_group + i) * out_channels +
+                    o] = torch_weight[((static_cast<std::size_t>(o) * in_per_group + i) * kernel + ky) *
+                                          kernel +
+                                      kx];
+    if constexpr (options.norm == Norm::bias) {
+      for (int o = 0; o < out_channels; ++o) storage[bias_offset + o] = sources[1][o];
+    } else if constexpr (options.norm == Norm::batch) {
+      for (int o = 0; o < out_channels; ++o) storage[bias_offset + o] = 0.0f;
+      fold_batch_norm(out_channels, weight_count, storage, storage + bias_offset,
+                      BatchNormTensors{sources[1], sources[2], sources[3], sources[4]},
+                      pow10(options.bn_eps_log10));
+    }
+  }
+
+  static constexpr kernels::ConvGeometry geometry = {
+      .in_height = In::height,
+      .in_width = In::width,
+      .in_channels = in_channels,
+      .out_height = output::height,
+      .out_width = output::width,
+      .out_channels = out_channels,
+      .kernel_height = kernel,
+      .kernel_width = kernel,
+      .stride_height = stride,
+      .stride_width = stride,
+      .pad_top = padding,
+      .pad_left = padding,
+      .dilation_height = dilation,
+      .dilation_width = dilation,
+      .groups = groups,
+  };
+
+  static void run(const float* weights, const float* in, float* out, float* /*scratch*/) {
+    const float* bias = has_bias ? weights + bias_offset : nullptr;
+    if constexpr (Spec::conv_kind == ConvKind::pointwise) {
+      kernels::pointwise::reference<activation>(In::pixels, in_channels, out_channels, in, weights,
+                                                bias, out);
+    } else if constexpr (Spec::conv_kind == ConvKind::depthwise) {
+      kernels::depthwise::reference<activation>(geometry, in, weights, bias, out);
+    } else {
+      kernels::conv::reference<activation>(geometry, in, weights, bias, out);
+    }
+  }
+};
+
+}  // namespace joule

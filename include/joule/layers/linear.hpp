@@ -1,0 +1,94 @@
+// Linear<OutFeatures, Act, Bias>: a fully connected layer over the whole input tensor. Output
+// shape 1x1xOutFeatures. On an HxWxC input PyTorch flattens in CHW order; packing reorders the
+// weights so that the NHWC activations need no transpose.
+//
+// Weight storage: [in_features][out_features], then the bias at the next aligned offset.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+#include "joule/core/alignment.hpp"
+#include "joule/core/layer.hpp"
+#include "joule/core/tensor_spec.hpp"
+#include "joule/core/text.hpp"
+#include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/linear/reference.hpp"
+
+namespace joule {
+
+template <class Spec, ShapeType In>
+struct BoundLinear {
+  using spec = Spec;
+  using input = In;
+  using activation = typename Spec::activation;
+  using output = Shape<1, 1, Spec::out_features>;
+  static constexpr std::string_view kind = "Linear";
+
+  static constexpr int in_features = static_cast<int>(In::size);
+  static constexpr int out_features = Spec::out_features;
+  static constexpr bool has_bias = Spec::has_bias;
+  static constexpr std::size_t weight_count = static_cast<std::size_t>(in_features) * out_features;
+  static constexpr std::size_t bias_offset = aligned_floats(weight_count);
+  static constexpr std::size_t weight_floats = has_bias ? bias_offset + out_features : weight_count;
+  static constexpr std::size_t scratch_floats = 0;
+  static constexpr bool in_place = false;
+
+  static constexpr Cost cost = {
+      .params = weight_count + (has_bias ? out_features : 0),
+      .macs = weight_count,
+      .weight_bytes = (weight_count + (has_bias ? out_features : 0)) * sizeof(float),
+      .activation_read_bytes = In::size * sizeof(float),
+      .activation_write_bytes = output::size * sizeof(float),
+  };
+
+  static constexpr auto description = [] {
+    Text<48> text;
+    text.append(in_features).append(" -> ").append(out_features);
+    if (!has_bias) text.append(" no bias");
+    return text.append(' ').append(activation::name);
+  }();
+
+  static constexpr std::array<std::string_view, 1> part_names{""};
+  static constexpr auto tensors = [] {
+    constexpr TensorSpec weight{"weight", 0, 2, {out_features, in_features}};
+    if constexpr (has_bias) {
+      return std::array<TensorSpec, 2>{weight, TensorSpec{"bias", 0, 1, {out_features}}};
+    } else {
+      return std::array<TensorSpec, 1>{weight};
+    }
+  }();
+
+  /// sources[0] is PyTorch's [out][in] weight with `in` flattened in CHW order.
+  static void pack(const float* const* sources, float* storage) {
+    for (int o = 0; o < out_features; ++o)
+      for (int c = 0; c < In::channels; ++c)
+        for (std::size_t p = 0; p < In::pixels; ++p) {
+          const std::size_t torch_in = static_cast<std::size_t>(c) * In::pixels + p;
+          const std::size_t nhwc_in = p * In::channels + c;
+          storage[nhwc_in * out_features + o] = sources[0][o * static_cast<std::size_t>(in_features) + torch_in];
+        }
+    if constexpr (has_bias) {
+      for (int o = 0; o < out_features; ++o) storage[bias_offset + o] = sources[1][o];
+    }
+  }
+
+  static void run(const float* weights, const float* in, float* out, float* /*scratch*/) {
+    kernels::linear::reference<activation>(in_features, out_features, in, weights,
+                                           has_bias ? weights + bias_offset : nullptr, out);
+  }
+};
+
+template <int OutFeatures, Activation Act = Identity, bool Bias = true>
+struct Linear : LayerSpec {
+  static_assert(OutFeatures >= 1, "joule::Linear: OutFeatures must be at least 1");
+  static constexpr int out_features = OutFeatures;
+  static constexpr bool has_bias = Bias;
+  using activation = Act;
+
+  template <ShapeType In>
+  using bind = BoundLinear<Linear, In>;
+};
+
+}  // namespace joule

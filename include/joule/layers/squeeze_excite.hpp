@@ -1,0 +1,153 @@
+// SqueezeExcite<Squeeze, Act, Gate>: squeeze-and-excitation (Hu et al., 2018) as torchvision's
+// SqueezeExcitation builds it: global average pool, fc1 (1x1 conv with bias, C -> S), Act,
+// fc2 (S -> C), Gate, then each channel of the input scaled by its gate. Runs in place.
+//
+// The squeeze width S is what MobileNetV3 and EfficientNet choose differently:
+//   MobileNetV3:  SqueezeExcite<SqueezeSpec{.divisor = 4, .round_to = 8}, ReLU, HardSigmoid>
+//                 S = make_divisible(C / 4, 8), C being the expanded channels.
+//   EfficientNet: SqueezeExcite<SqueezeSpec{.divisor = 4, .of_block_input = true}, SiLU, Sigmoid>
+//                 S = max(1, block input channels / 4).
+// SqueezeExcite<4> is S = max(1, C / 4).
+//
+// Weight storage: fc1 [C][S], fc1 bias [S], fc2 [S][C], fc2 bias [C], each at an aligned offset.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+#include "joule/core/alignment.hpp"
+#include "joule/core/layer.hpp"
+#include "joule/core/make_divisible.hpp"
+#include "joule/core/tensor_spec.hpp"
+#include "joule/core/text.hpp"
+#include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/elementwise/reference.hpp"
+#include "joule/kernels/linear/reference.hpp"
+#include "joule/kernels/pool/reference.hpp"
+
+namespace joule {
+
+struct SqueezeSpec {
+  /// S = base / divisor, base being the SE's input channels or the block's (of_block_input).
+  int divisor = 4;
+  /// When above 1, S is rounded with make_divisible(S, round_to).
+  int round_to = 1;
+  /// Take the enclosing block's input channels as the base (EfficientNet's MBConv).
+  bool of_block_input = false;
+  /// Explicit S; overrides everything above when positive.
+  int channels = 0;
+};
+
+constexpr int squeeze_channels(SqueezeSpec spec, int base_channels) {
+  if (spec.channels > 0) return spec.channels;
+  int squeeze = base_channels / spec.divisor;
+  if (spec.round_to > 1) squeeze = make_divisible(squeeze, spec.round_to);
+  return squeeze > 1 ? squeeze : 1;
+}
+
+namespace detail {
+constexpr SqueezeSpec to_squeeze_spec(int divisor) { return SqueezeSpec{.divisor = divisor}; }
+constexpr SqueezeSpec to_squeeze_spec(SqueezeSpec spec) { return spec; }
+}  // namespace detail
+
+template <class Spec, ShapeType In>
+struct BoundSqueezeExcite {
+  using spec = Spec;
+  using input = In;
+  using output = In;
+  using activation = typename Spec::activation;
+  using gate = typename Spec::gate;
+  static constexpr std::string_view kind = "SqueezeExcite";
+
+  static_assert(!Spec::squeeze.of_block_input || Spec::squeeze.channels > 0,
+                "joule::SqueezeExcite: SqueezeSpec.of_block_input needs an enclosing block "
+                "(InvertedResidual) that knows the block's input channels");
+  static constexpr int channels = In::channels;
+  static constexpr int squeezed = squeeze_channels(Spec::squeeze, channels);
+
+  static constexpr std::size_t fc_weights = static_cast<std::size_t>(channels) * squeezed;
+  static constexpr std::size_t fc1_bias_offset = aligned_floats(fc_weights);
+  static constexpr std::size_t fc2_offset = fc1_bias_offset + aligned_floats(squeezed);
+  static constexpr std::size_t fc2_bias_offset = fc2_offset + aligned_floats(fc_weights);
+  static constexpr std::size_t weight_floats = fc2_bias_offset + channels;
+
+  static constexpr std::size_t hidden_offset = aligned_floats(channels);
+  static constexpr std::size_t gate_offset = hidden_offset + aligned_floats(squeezed);
+  static constexpr std::size_t scratch_floats = gate_offset + channels;
+  static constexpr bool in_place = true;
+
+  static constexpr Cost cost = {
+      .params = 2 * fc_weights + squeezed + channels,
+      .macs = 2 * fc_weights,
+      .weight_bytes = (2 * fc_weights + squeezed + channels) * sizeof(float),
+      // The input is read twice: once to pool, once to scale.
+      .activation_read_bytes = 2 * In::size * sizeof(float),
+      .activation_write_bytes = In::size * sizeof(float),
+  };
+
+  static constexpr auto description = [] {
+    Text<48> text;
+    text.append(channels).append(" -> ").append(squeezed).append(' ');
+    return text.append(activation::name).append('/').append(gate::name);
+  }();
+
+  static constexpr std::array<std::string_view, 2> part_names{"fc1", "fc2"};
+  static constexpr std::array<TensorSpec, 4> tensors{
+      TensorSpec{"weight", 0, 4, {squeezed, channels, 1, 1}},
+      TensorSpec{"bias", 0, 1, {squeezed}},
+      TensorSpec{"weight", 1, 4, {channels, squeezed, 1, 1}},
+      TensorSpec{"bias", 1, 1, {channels}},
+  };
+
+  static void pack(const float* const* sources, float* storage) {
+    for (int s = 0; s < squeezed; ++s)
+      for (int c = 0; c < channels; ++c) {
+        storage[static_cast<std::size_t>(c) * squeezed + s] = sources[0][static_cast<std::size_t>(s) * channels + c];
+        storage[fc2_offset + static_cast<std::size_t>(s) * channels + c] =
+            sources[2][static_cast<std::size_t>(c) * squeezed + s];
+      }
+    for (int s = 0; s < squeezed; ++s) storage[fc1_bias_offset + s] = sources[1][s];
+    for (int c = 0; c < channels; ++c) storage[fc2_bias_offset + c] = sources[3][c];
+  }
+
+  static void run(const float* weights, const float* in, float* out, float* scratch) {
+    float* pooled = scratch;
+    float* hidden = scratch + hidden_offset;
+    float* gates = scratch + gate_offset;
+    kernels::pool::global_average_reference(In::pixels, channels, in, pooled);
+    kernels::linear::reference<activation>(channels, squeezed, pooled, weights,
+                                           weights + fc1_bias_offset, hidden);
+    kernels::linear::reference<gate>(squeezed, channels, hidden, weights + fc2_offset,
+                                     weights + fc2_bias_offset, gates);
+    kernels::elementwise::scale_channels_reference(In::pixels, channels, in, gates, out);
+  }
+};
+
+template <auto Squeeze = 4, Activation Act = ReLU, Activation Gate = Sigmoid>
+struct SqueezeExcite : LayerSpec {
+  static constexpr SqueezeSpec squeeze = detail::to_squeeze_spec(Squeeze);
+  static_assert(squeeze.divisor >= 1 && squeeze.round_to >= 1 && squeeze.channels >= 0,
+                "joule::SqueezeExcite: divisor and round_to must be at least 1");
+  using activation = Act;
+  using gate = Gate;
+
+  /// This SE inside a block whose input has BlockInChannels channels: resolves of_block_input.
+  template <int BlockInChannels>
+  using in_block = std::conditional_t<
+      squeeze.of_block_input,
+      SqueezeExcite<SqueezeSpec{.channels = squeeze_channels(squeeze, BlockInChannels)}, Act, Gate>,
+      SqueezeExcite>;
+
+  template <ShapeType In>
+  using bind = BoundSqueezeExcite<SqueezeExcite, In>;
+};
+
+/// The absence of squeeze-and-excitation in a block.
+struct NoSqueezeExcite {
+  template <int BlockInChannels>
+  using in_block = NoSqueezeExcite;
+};
+
+}  // namespace joule

@@ -1,0 +1,131 @@
+// Core through graph built with -fno-exceptions -fno-rtti: binding weights and running a network
+// must not allocate. operator new and malloc are replaced by counters (malloc through the
+// linker's --wrap, so only calls from this program count, not the C library's own), and the
+// network's output through its arena plan must equal its layers run one by one in separate
+// buffers. Exit status 0 only if both hold.
+#include <joule/joule.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <new>
+
+#if defined(__cpp_exceptions) || defined(__GXX_RTTI)
+#error "this test must be built with -fno-exceptions -fno-rtti"
+#endif
+
+namespace {
+int allocations = 0;
+}
+
+void* operator new(std::size_t) {
+  ++allocations;
+  std::abort();
+}
+void* operator new[](std::size_t) {
+  ++allocations;
+  std::abort();
+}
+void operator delete(void*) noexcept {}
+void operator delete[](void*) noexcept {}
+void operator delete(void*, std::size_t) noexcept {}
+void operator delete[](void*, std::size_t) noexcept {}
+
+extern "C" {
+void* __real_malloc(std::size_t);
+void* __wrap_malloc(std::size_t size) {
+  ++allocations;
+  return __real_malloc(size);
+}
+void* __real_calloc(std::size_t, std::size_t);
+void* __wrap_calloc(std::size_t count, std::size_t size) {
+  ++allocations;
+  return __real_calloc(count, size);
+}
+}
+
+using namespace joule;
+using Net = Network<Shape<6, 6, 3>, Conv2d<8, 3, 2, ReLU6>,
+                    Residual<Pointwise<16, ReLU6>, DepthwiseConv<3, 1, ReLU6>, SqueezeExcite<4>, Pointwise<8>>,
+                    GlobalAvgPool, Linear<4>>;
+
+/// Deterministic weights for any tensor a layer asks for, from fixed storage.
+class PatternSource {
+ public:
+  const TensorData* find(std::string_view name) {
+    // The layer checks the shape against its TensorSpec, so answer with the spec's own shape.
+    const TensorSpec* spec = nullptr;
+    Net::visit([&](const NodeInfo& node) {
+      for (const TensorSpec& s : node.tensors)
+        if (tensor_name(node.path, node.part_names[s.part], s.name).view() == name) spec = &s;
+    });
+    if (spec == nullptr || used_ + spec->elements() > capacity) return nullptr;
+    float* data = pool_ + used_;
+    for (std::size_t i = 0; i < spec->elements(); ++i) {
+      state_ = state_ * 1664525u + 1013904223u;
+      const float unit = static_cast<float>(state_ >> 8) / 16777216.0f;  // [0, 1)
+      data[i] = spec->name == "running_var" ? 0.5f + unit : unit - 0.5f;
+    }
+    used_ += spec->elements();
+    answer_.data = data;
+    answer_.rank = spec->rank;
+    for (int i = 0; i < spec->rank; ++i) answer_.dims[i] = spec->dims[i];
+    return &answer_;
+  }
+
+ private:
+  static constexpr std::size_t capacity = 4096;
+  float pool_[capacity];
+  std::size_t used_ = 0;
+  std::uint32_t state_ = 12345u;
+  TensorData answer_;
+};
+
+PatternSource source;
+Net::Weights weights;
+Net::Arena arena;
+float input[Net::input::size];
+float output[Net::output::size];
+
+// Separate buffers for the layer-by-layer run.
+alignas(64) float conv_out[3 * 3 * 8];
+alignas(64) float expanded[3 * 3 * 16];
+alignas(64) float depthwise_out[3 * 3 * 16];
+alignas(64) float se_out[3 * 3 * 16];
+alignas(64) float se_scratch[64];
+alignas(64) float projected[3 * 3 * 8];
+alignas(64) float pooled[8];
+alignas(64) float expected[4];
+
+int main() {
+  const Status status = bind_weights<Net>(source, weights);
+  if (!status.ok()) {
+    std::printf("bind failed: %s\n", status.c_str());
+    return 1;
+  }
+  for (std::size_t i = 0; i < Net::input::size; ++i) input[i] = static_cast<float>(i % 7) / 7.0f - 0.4f;
+  Net net(weights, arena);
+  net.forward(TensorView<const float, Net::input>(input), TensorView<float, Net::output>(output));
+
+  using R = Net::root;
+  using Body = R::nth<1>::body;
+  const float* w = weights.data;
+  R::nth<0>::run(w + R::weight_offsets[0], input, conv_out, nullptr);
+  const float* body_weights = w + R::weight_offsets[1];
+  Body::nth<0>::run(body_weights + Body::weight_offsets[0], conv_out, expanded, nullptr);
+  Body::nth<1>::run(body_weights + Body::weight_offsets[1], expanded, depthwise_out, nullptr);
+  Body::nth<2>::run(body_weights + Body::weight_offsets[2], depthwise_out, se_out, se_scratch);
+  Body::nth<3>::run(body_weights + Body::weight_offsets[3], se_out, projected, nullptr);
+  for (std::size_t i = 0; i < 3 * 3 * 8; ++i) projected[i] += conv_out[i];
+  R::nth<2>::run(w + R::weight_offsets[2], projected, pooled, nullptr);
+  R::nth<3>::run(w + R::weight_offsets[3], pooled, expected, nullptr);
+
+  int mismatches = 0;
+  for (std::size_t i = 0; i < Net::output::size; ++i) {
+    if (!(std::fabs(output[i] - expected[i]) <= 1e-6f * (1.0f + std::fabs(expected[i])))) ++mismatches;
+  }
+  const int counted = allocations;
+  std::printf("no-exceptions/no-RTTI build: %d allocations, %d mismatches, output[0]=%f, arena %zu bytes\n", counted,
+              mismatches, static_cast<double>(output[0]), Net::arena_bytes);
+  return counted == 0 && mismatches == 0 ? 0 : 1;
+}
