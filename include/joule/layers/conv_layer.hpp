@@ -85,12 +85,15 @@ struct BoundConv {
 
   static constexpr auto description = [] {
     Text<48> text;
-    text.append(kernel).append('x').append(kernel).append(" s").append(stride);
+    if (Spec::conv_kind != ConvKind::pointwise) {
+      text.append(kernel).append('x').append(kernel).append(" s").append(stride);
+    }
     if (Spec::conv_kind == ConvKind::general && groups > 1) text.append(" g").append(groups);
     if (dilation > 1) text.append(" d").append(dilation);
-    if (options.norm == Norm::batch) text.append(" BN");
-    if (options.norm == Norm::bias) text.append(" bias");
-    return text.append(' ').append(activation::name);
+    if (options.norm == Norm::batch) text.append(text.size() ? " BN" : "BN");
+    if (options.norm == Norm::bias) text.append(text.size() ? " bias" : "bias");
+    if (text.size() != 0) text.append(' ');
+    return text.append(activation::name);
   }();
 
   // Names after torchvision's Conv2dNormActivation: the convolution is part "0", its BatchNorm
