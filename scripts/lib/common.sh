@@ -29,4 +29,4 @@ joule_require_packages() {
 }
 
 joule_build_packages=(cmake make g++ git)
-joule_test_packages=(clang libclang-rt-14-dev catch2 libbenchmark-dev)
+joule_test_packages=(clang libclang-rt-14-dev catch2 libbenchmark-dev nlohmann-json3-dev libcli11-dev python3-torch python3-torchvision python3-numpy)

@@ -55,6 +55,21 @@ TEST_CASE("a tensor of the wrong shape is an error giving both shapes", "[graph]
   CHECK_THAT(std::string(bind(flat).message()), Contains("expected shape [2, 4], found [8]"));
 }
 
+TEST_CASE("a tensor of a type the source cannot give as float32 is a type error", "[graph][bind]") {
+  struct IntegerSource {
+    TensorTable table;
+    joule::TensorData integer{nullptr, 1, {8}, "I64"};
+    const joule::TensorData* find(std::string_view name) {
+      return name == "0.1.running_mean" ? &integer : table.find(name);
+    }
+  };
+  IntegerSource source{TensorTable::random_for<Net>(409)};
+  auto weights = std::make_unique<Net::Weights>();
+  const Status status = bind_weights<Net>(source, *weights);
+  CHECK(status.code() == ErrorCode::type_mismatch);
+  CHECK_THAT(std::string(status.message()), Contains("tensor '0.1.running_mean' has dtype I64"));
+}
+
 TEST_CASE("NaN and Inf weights are refused unless allowed", "[graph][bind]") {
   TensorTable table = TensorTable::random_for<Net>(405);
   table.values("1.0.weight")[5] = std::numeric_limits<float>::quiet_NaN();

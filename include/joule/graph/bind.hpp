@@ -20,11 +20,14 @@
 
 namespace joule {
 
-/// A float32 tensor in PyTorch's layout (contiguous, row-major), as a source holds it.
+/// A float32 tensor in PyTorch's layout (contiguous, row-major), as a source holds it. A source
+/// that has the tensor in a type it cannot give as float32 (an integer tensor, say) answers with
+/// data == nullptr and the type's name in unsupported_dtype, so that binding can say so.
 struct TensorData {
   const float* data = nullptr;
   int rank = 0;
   std::array<std::int64_t, 8> dims{};
+  std::string_view unsupported_dtype{};
 
   constexpr std::size_t elements() const {
     std::size_t count = 1;
@@ -109,6 +112,15 @@ Status bind_weights(Source& source, std::span<float, Net::weight_floats> storage
         continue;
       }
       const TensorData* found = source.find(name.view());
+      if (found != nullptr && found->data == nullptr && !found->unsupported_dtype.empty()) {
+        Status status = Status::error(ErrorCode::type_mismatch, "tensor '");
+        status.append(name.view()).append("' has dtype ").append(found->unsupported_dtype);
+        status.append(", expected float32 (or float16 / bfloat16 to convert)");
+        detail::append_layer(status, node);
+        fail(status);
+        complete = false;
+        continue;
+      }
       if (found == nullptr || found->data == nullptr) {
         Status status = Status::error(ErrorCode::not_found, "missing tensor '");
         status.append(name.view()).append("', expected shape ");
