@@ -5,9 +5,19 @@
 
 namespace joule {
 
+/// How a block names its layers, for binding PyTorch weights.
+enum class BlockNames : unsigned char {
+  /// Under "block", indexed: torchvision's MobileNetV3 and EfficientNet ("block.0.0.weight").
+  indexed_block,
+  /// Under "conv", the projection's convolution and BatchNorm as siblings: torchvision's
+  /// MobileNetV2 ("conv.2.weight", "conv.3.running_mean").
+  mobilenet_v2,
+};
+
 struct BlockOptions {
   /// Epsilon of every BatchNorm in the block, as 10^bn_eps_log10 (see ConvOptions).
   int bn_eps_log10 = -5;
+  BlockNames names = BlockNames::indexed_block;
 };
 
 /// Explicit hidden (expanded) channels for a block, where the expansion is not a whole ratio

@@ -8,7 +8,8 @@
 // plus the input, when Stride is 1 and Out equals the input channels.
 //
 // Expansion is a whole ratio (6) or ExpandTo{channels}. The layers sit under "block" and are
-// indexed as torchvision's MobileNetV3 and EfficientNet number them ("block.0.0.weight" ...).
+// indexed as torchvision's MobileNetV3 and EfficientNet number them ("block.0.0.weight" ...), or
+// with BlockOptions{.names = BlockNames::mobilenet_v2} as torchvision's MobileNetV2 names them.
 #pragma once
 
 #include <string_view>
@@ -41,12 +42,21 @@ struct InvertedResidual : LayerSpec {
     static constexpr bool has_residual = Stride == 1 && In::channels == Out;
     static constexpr ConvOptions conv = block_conv_options(Options);
 
+    static constexpr bool v2_names = Options.names == BlockNames::mobilenet_v2;
+    static_assert(!(v2_names && has_se), "joule::InvertedResidual: MobileNetV2 naming has no squeeze-excite");
+
+    // MobileNetV2 keeps the projection's convolution and BatchNorm as siblings of the other layers.
+    using project = Pointwise<Out, Identity, conv>;
+    using named_project = std::conditional_t<
+        v2_names,
+        Named<"", std::conditional_t<has_expand, PartNames<project, "2", "3">, PartNames<project, "1", "2">>>,
+        project>;
     using body = apply_t<Sequential, concat_t<optional_t<has_expand, Pointwise<hidden, Act, conv>>,
                                               TypeList<DepthwiseConv<Kernel, Stride, Act, conv>>,
                                               optional_t<has_se, typename SE::template in_block<In::channels>>,
-                                              TypeList<Pointwise<Out, Identity, conv>>>>;
-    using composed =
-        std::conditional_t<has_residual, Residual<Named<"block", body>>, Sequential<Named<"block", body>>>;
+                                              TypeList<named_project>>>;
+    using named_body = std::conditional_t<v2_names, Named<"conv", body>, Named<"block", body>>;
+    using composed = std::conditional_t<has_residual, Residual<named_body>, Sequential<named_body>>;
   };
 
   template <ShapeType In>

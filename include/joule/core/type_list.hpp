@@ -1,7 +1,9 @@
 // A minimal type list, for blocks whose layers depend on their configuration.
 #pragma once
 
+#include <cstddef>
 #include <type_traits>
+#include <utility>
 
 namespace joule {
 
@@ -41,5 +43,22 @@ using optional_t = std::conditional_t<Condition, TypeList<T>, TypeList<>>;
 /// Target<T...> for List = TypeList<T...>.
 template <template <class...> class Target, class List>
 using apply_t = typename detail::apply<Target, List>::type;
+
+namespace detail {
+template <class T, std::size_t>
+using always = T;
+template <class T, std::size_t... Index>
+auto repeat(std::index_sequence<Index...>) -> TypeList<always<T, Index>...>;
+template <template <std::size_t> class Make, std::size_t... Index>
+auto concat_made(std::index_sequence<Index...>) -> concat_t<Make<Index>...>;
+}  // namespace detail
+
+/// TypeList<T, T, ..., T> with Count elements.
+template <std::size_t Count, class T>
+using repeat_t = decltype(detail::repeat<T>(std::make_index_sequence<Count>{}));
+
+/// concat_t<Make<0>, Make<1>, ..., Make<Count - 1>>: a list built piece by piece, each piece a list.
+template <std::size_t Count, template <std::size_t> class Make>
+using concat_made_t = decltype(detail::concat_made<Make>(std::make_index_sequence<Count>{}));
 
 }  // namespace joule
