@@ -95,8 +95,7 @@ class Network {
   }
 
   /// Calls visitor(const NodeInfo&) for every node, containers before their contents.
-  template <class Visitor>
-  static void visit(Visitor&& visitor) {
+  static void visit(NodeVisitor visitor) {
     NamePath path;
     root::visit_children(visitor, path, 0, 0);
   }

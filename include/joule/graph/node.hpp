@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "joule/core/cost.hpp"
+#include "joule/core/function_ref.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/tensor_spec.hpp"
@@ -48,6 +49,9 @@ struct NodeInfo {
   std::span<const std::string_view> part_names;
   void (*pack)(const float* const* sources, float* storage) = nullptr;
 };
+
+/// Visitors receive every node through this, whatever their own type.
+using NodeVisitor = FunctionRef<void(const NodeInfo&)>;
 
 template <class Node>
 constexpr std::size_t node_window_floats(Place in) {
@@ -98,8 +102,8 @@ NodeInfo node_info(const NamePath& path, std::size_t weight_offset, int depth) {
 }
 
 /// Calls visitor(NodeInfo) for the node and, for a container, every node inside it (pre-order).
-template <class Node, class Visitor>
-void visit_node(Visitor& visitor, NamePath& path, std::size_t weight_offset, int depth) {
+template <class Node>
+void visit_node(NodeVisitor visitor, NamePath& path, std::size_t weight_offset, int depth) {
   visitor(node_info<Node>(path, weight_offset, depth));
   if constexpr (ContainerNode<Node>) Node::visit_children(visitor, path, weight_offset, depth + 1);
 }

@@ -64,9 +64,7 @@ struct BoundResidual {
     return in;
   }
 
-  template <class Visitor>
-  static void visit_children(Visitor& visitor, NamePath& path, std::size_t weight_offset,
-                             int depth) {
+  static void visit_children(NodeVisitor visitor, NamePath& path, std::size_t weight_offset, int depth) {
     Body::visit_children(visitor, path, weight_offset, depth);
     visitor(node_info<add>(path, weight_offset, depth));
   }

@@ -88,9 +88,7 @@ struct BoundSequence {
   }
 
   /// Children are named by index unless Named, the way nn.Sequential names them.
-  template <class Visitor>
-  static void visit_children(Visitor& visitor, NamePath& path, std::size_t weight_offset,
-                             int depth) {
+  static void visit_children(NodeVisitor visitor, NamePath& path, std::size_t weight_offset, int depth) {
     int index = 0;
     (
         [&] {

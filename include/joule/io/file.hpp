@@ -26,8 +26,9 @@ namespace detail {
 
 /// Appends untrusted text (a tensor name, a dtype from a file) so that a message stays one
 /// printable line of bounded length whatever the file holds: control and non-ASCII bytes become
-/// \xNN, and long text is cut with "...".
-inline void append_quoted(Status& status, std::string_view text, std::size_t max_chars = 64) {
+/// \xNN, and long text is cut with "...". Sink: a Status or a Text.
+template <class Sink>
+void append_quoted(Sink& status, std::string_view text, std::size_t max_chars = 64) {
   constexpr char hex[] = "0123456789abcdef";
   std::size_t written = 0;
   for (char c : text) {

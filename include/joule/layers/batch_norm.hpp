@@ -20,6 +20,18 @@
 
 namespace joule {
 
+/// A BatchNorm's four tensors (sources[0..3]) into scale[C] and shift[C] at shift_offset.
+// Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
+[[gnu::noinline]] inline void pack_batch_norm(int channels, double eps, const float* const* sources, float* storage,
+                            std::size_t shift_offset) {
+  const BatchNormTensors bn{sources[0], sources[1], sources[2], sources[3]};
+  for (int c = 0; c < channels; ++c) {
+    const double scale = batch_norm_scale(bn, c, eps);
+    storage[c] = static_cast<float>(scale);
+    storage[shift_offset + c] = static_cast<float>(bn.bias[c] - bn.running_mean[c] * scale);
+  }
+}
+
 template <class Spec, ShapeType In>
 struct BoundBatchNorm {
   using spec = Spec;
@@ -54,12 +66,7 @@ struct BoundBatchNorm {
       TensorSpec{"running_mean", 0, 1, {channels}}, TensorSpec{"running_var", 0, 1, {channels}}};
 
   static void pack(const float* const* sources, float* storage) {
-    const BatchNormTensors bn{sources[0], sources[1], sources[2], sources[3]};
-    for (int c = 0; c < channels; ++c) {
-      const double scale = batch_norm_scale(bn, c, pow10(Spec::eps_log10));
-      storage[c] = static_cast<float>(scale);
-      storage[shift_offset + c] = static_cast<float>(bn.bias[c] - bn.running_mean[c] * scale);
-    }
+    pack_batch_norm(channels, pow10(Spec::eps_log10), sources, storage, shift_offset);
   }
 
   static void run(const float* weights, const float* in, float* out, float* /*scratch*/) {

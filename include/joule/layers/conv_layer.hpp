@@ -27,6 +27,38 @@ namespace joule {
 
 enum class ConvKind : unsigned char { general, depthwise, pointwise };
 
+/// What packing a convolution's weights depends on. Packing takes these at run time, so one
+/// function serves every convolution of every network.
+struct ConvPacking {
+  int out_channels;
+  int in_per_group;
+  int kernel;
+  Norm norm;
+  double bn_eps;
+  std::size_t bias_offset;
+};
+
+/// PyTorch's OIHW weight (sources[0]), bias (Norm::bias: sources[1]) or BatchNorm (Norm::batch:
+/// sources[1..4]) into HWIO weights and a bias at bias_offset, the BatchNorm folded.
+// Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
+[[gnu::noinline]] inline void pack_conv_weights(const ConvPacking& p, const float* const* sources, float* storage) {
+  const float* torch_weight = sources[0];
+  const std::size_t per_output = static_cast<std::size_t>(p.in_per_group) * p.kernel * p.kernel;
+  for (int o = 0; o < p.out_channels; ++o)
+    for (int i = 0; i < p.in_per_group; ++i)
+      for (int ky = 0; ky < p.kernel; ++ky)
+        for (int kx = 0; kx < p.kernel; ++kx)
+          storage[((static_cast<std::size_t>(ky) * p.kernel + kx) * p.in_per_group + i) * p.out_channels + o] =
+              torch_weight[o * per_output + (static_cast<std::size_t>(i) * p.kernel + ky) * p.kernel + kx];
+  if (p.norm == Norm::bias) {
+    for (int o = 0; o < p.out_channels; ++o) storage[p.bias_offset + o] = sources[1][o];
+  } else if (p.norm == Norm::batch) {
+    for (int o = 0; o < p.out_channels; ++o) storage[p.bias_offset + o] = 0.0f;
+    fold_batch_norm(p.out_channels, per_output * p.out_channels, storage, storage + p.bias_offset,
+                    BatchNormTensors{sources[1], sources[2], sources[3], sources[4]}, p.bn_eps);
+  }
+}
+
 /// Spec: a Conv2d, DepthwiseConv or Pointwise spec, which provides `conv_kind`, `kind_name`,
 /// `out_channels` (0: as many as the input), `kernel`, `stride`, `options` and `activation`.
 template <class Spec, ShapeType In>
@@ -124,23 +156,9 @@ struct BoundConv {
 
   /// sources[i] holds tensors[i] in PyTorch's layout (OIHW weights).
   static void pack(const float* const* sources, float* storage) {
-    const float* torch_weight = sources[0];
-    for (int o = 0; o < out_channels; ++o)
-      for (int i = 0; i < in_per_group; ++i)
-        for (int ky = 0; ky < kernel; ++ky)
-          for (int kx = 0; kx < kernel; ++kx)
-            storage[((static_cast<std::size_t>(ky) * kernel + kx) * in_per_group + i) * out_channels +
-                    o] = torch_weight[((static_cast<std::size_t>(o) * in_per_group + i) * kernel + ky) *
-                                          kernel +
-                                      kx];
-    if constexpr (options.norm == Norm::bias) {
-      for (int o = 0; o < out_channels; ++o) storage[bias_offset + o] = sources[1][o];
-    } else if constexpr (options.norm == Norm::batch) {
-      for (int o = 0; o < out_channels; ++o) storage[bias_offset + o] = 0.0f;
-      fold_batch_norm(out_channels, weight_count, storage, storage + bias_offset,
-                      BatchNormTensors{sources[1], sources[2], sources[3], sources[4]},
-                      pow10(options.bn_eps_log10));
-    }
+    pack_conv_weights(ConvPacking{out_channels, in_per_group, kernel, options.norm, pow10(options.bn_eps_log10),
+                                  bias_offset},
+                      sources, storage);
   }
 
   static constexpr kernels::ConvGeometry geometry = {

@@ -18,6 +18,21 @@
 
 namespace joule {
 
+/// PyTorch's [out][C * pixels] weight (CHW flattening) into [pixels * C][out] (NHWC order), and
+/// the bias (if any) at bias_offset. Sizes at run time: one function for every linear layer.
+// Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
+[[gnu::noinline]] inline void pack_linear_weights(std::size_t pixels, int channels, int out_features, const float* bias,
+                                const float* torch_weight, float* storage, std::size_t bias_offset) {
+  const std::size_t in_features = pixels * channels;
+  for (int o = 0; o < out_features; ++o)
+    for (int c = 0; c < channels; ++c)
+      for (std::size_t p = 0; p < pixels; ++p)
+        storage[(p * channels + c) * out_features + o] = torch_weight[o * in_features + c * pixels + p];
+  if (bias != nullptr) {
+    for (int o = 0; o < out_features; ++o) storage[bias_offset + o] = bias[o];
+  }
+}
+
 template <class Spec, ShapeType In>
 struct BoundLinear {
   using spec = Spec;
@@ -62,16 +77,8 @@ struct BoundLinear {
 
   /// sources[0] is PyTorch's [out][in] weight with `in` flattened in CHW order.
   static void pack(const float* const* sources, float* storage) {
-    for (int o = 0; o < out_features; ++o)
-      for (int c = 0; c < In::channels; ++c)
-        for (std::size_t p = 0; p < In::pixels; ++p) {
-          const std::size_t torch_in = static_cast<std::size_t>(c) * In::pixels + p;
-          const std::size_t nhwc_in = p * In::channels + c;
-          storage[nhwc_in * out_features + o] = sources[0][o * static_cast<std::size_t>(in_features) + torch_in];
-        }
-    if constexpr (has_bias) {
-      for (int o = 0; o < out_features; ++o) storage[bias_offset + o] = sources[1][o];
-    }
+    pack_linear_weights(In::pixels, In::channels, out_features, has_bias ? sources[1] : nullptr, sources[0], storage,
+                        bias_offset);
   }
 
   static void run(const float* weights, const float* in, float* out, float* /*scratch*/) {

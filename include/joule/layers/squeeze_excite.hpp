@@ -52,6 +52,22 @@ constexpr SqueezeSpec to_squeeze_spec(int divisor) { return SqueezeSpec{.divisor
 constexpr SqueezeSpec to_squeeze_spec(SqueezeSpec spec) { return spec; }
 }  // namespace detail
 
+/// torchvision's fc1 [S][C][1][1], fc1 bias, fc2 [C][S][1][1], fc2 bias (sources[0..3]) into fc1
+/// [C][S] and fc2 [S][C] with their biases at the given offsets.
+// Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
+[[gnu::noinline]] inline void pack_squeeze_excite_weights(int channels, int squeezed, const float* const* sources, float* storage,
+                                        std::size_t fc1_bias_offset, std::size_t fc2_offset,
+                                        std::size_t fc2_bias_offset) {
+  for (int s = 0; s < squeezed; ++s)
+    for (int c = 0; c < channels; ++c) {
+      storage[static_cast<std::size_t>(c) * squeezed + s] = sources[0][static_cast<std::size_t>(s) * channels + c];
+      storage[fc2_offset + static_cast<std::size_t>(s) * channels + c] =
+          sources[2][static_cast<std::size_t>(c) * squeezed + s];
+    }
+  for (int s = 0; s < squeezed; ++s) storage[fc1_bias_offset + s] = sources[1][s];
+  for (int c = 0; c < channels; ++c) storage[fc2_bias_offset + c] = sources[3][c];
+}
+
 template <class Spec, ShapeType In>
 struct BoundSqueezeExcite {
   using spec = Spec;
@@ -102,14 +118,7 @@ struct BoundSqueezeExcite {
   };
 
   static void pack(const float* const* sources, float* storage) {
-    for (int s = 0; s < squeezed; ++s)
-      for (int c = 0; c < channels; ++c) {
-        storage[static_cast<std::size_t>(c) * squeezed + s] = sources[0][static_cast<std::size_t>(s) * channels + c];
-        storage[fc2_offset + static_cast<std::size_t>(s) * channels + c] =
-            sources[2][static_cast<std::size_t>(c) * squeezed + s];
-      }
-    for (int s = 0; s < squeezed; ++s) storage[fc1_bias_offset + s] = sources[1][s];
-    for (int c = 0; c < channels; ++c) storage[fc2_bias_offset + c] = sources[3][c];
+    pack_squeeze_excite_weights(channels, squeezed, sources, storage, fc1_bias_offset, fc2_offset, fc2_bias_offset);
   }
 
   static void run(const float* weights, const float* in, float* out, float* scratch) {

@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""The joule command's contract, as other scripts rely on it: the model list, the JSON of `info` and
+`bench`, exit status 0 / 2 (usage) / 1 (anything else) with a one-line message on stderr, and no
+crash whatever the files hold."""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+
+import numpy as np
+
+JOULE, WORK = sys.argv[1], sys.argv[2]
+os.makedirs(WORK, exist_ok=True)
+failures = []
+
+EXPECTED_MODELS = (
+    [f"mobilenet_v1_{a}_{r}" for a in ("1.0", "0.75", "0.5", "0.25") for r in (224, 192, 160, 128)]
+    + ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"]
+    + [f"efficientnet_b{i}" for i in range(8)]
+    + ["efficientnet_v2_s"]
+)
+
+
+def joule(*args):
+    return subprocess.run([JOULE, *args], capture_output=True, text=True, timeout=300)
+
+
+def check(condition, what):
+    if not condition:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def expect_error(args, code, fragment):
+    """A failing call: the exit status, a single stderr line starting with 'joule:', the fragment."""
+    result = joule(*args)
+    lines = result.stderr.strip().splitlines()
+    check(result.returncode == code, f"{args}: exit {result.returncode}, expected {code} ({result.stderr.strip()})")
+    check(len(lines) == 1 and lines[0].startswith("joule: "), f"{args}: stderr is not one 'joule:' line: {lines}")
+    check(fragment in result.stderr, f"{args}: message lacks '{fragment}': {result.stderr.strip()}")
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def safetensors(entries):
+    """A safetensors file from (name, dtype, shape, raw bytes), offsets computed here."""
+    header, blobs, offset = {}, [], 0
+    for name, dtype, shape, raw in entries:
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + b"".join(blobs)
+
+
+# list: exactly the zoo, one per line.
+listed = joule("list")
+check(listed.returncode == 0, "list exits 0")
+check(listed.stdout.split() == EXPECTED_MODELS, f"list prints the zoo in order: {listed.stdout.split()}")
+
+# info --json: one object with the promised fields.
+info = joule("info", "mobilenet_v2", "--json")
+check(info.returncode == 0, "info --json exits 0")
+obj = json.loads(info.stdout)
+for key in ("params", "macs", "arena_bytes", "input_shape", "layers"):
+    check(key in obj, f"info --json has '{key}'")
+check(obj["params"] == 3504872, f"mobilenet_v2 params {obj['params']}")
+check(obj["input_shape"] == [224, 224, 3], "mobilenet_v2 input shape")
+check(sum(layer["macs"] for layer in obj["layers"]) == obj["macs"], "layer MACs add up to the total")
+check(all({"name", "type", "input_shape", "output_shape", "params", "macs"} <= set(l) for l in obj["layers"]),
+      "every layer has name, type, shapes, params, MACs")
+table = joule("info", "mobilenet_v3_small")
+check(table.returncode == 0 and "features.1.block.2.fc1" not in table.stdout and "total:" in table.stdout,
+      "info prints the table with totals")
+
+# bench --json
+bench = joule("bench", "mobilenet_v3_small", "--runs", "3", "--json")
+check(bench.returncode == 0, f"bench exits 0: {bench.stderr}")
+result = json.loads(bench.stdout)
+for key in ("model", "threads", "median_ms", "min_ms", "max_ms"):
+    check(key in result, f"bench --json has '{key}'")
+check(result["min_ms"] <= result["median_ms"] <= result["max_ms"], "bench min <= median <= max")
+
+# Usage errors: exit 2.
+expect_error([], 2, "")
+expect_error(["frobnicate"], 2, "")
+expect_error(["info"], 2, "model")
+expect_error(["info", "resnet50"], 2, "unknown model 'resnet50'")
+expect_error(["run", "mobilenet_v2", "--input", "x.npy", "--output", "y.npy"], 2, "--weights")
+expect_error(["bench", "mobilenet_v2", "--runs", "0"], 2, "--runs")
+expect_error(["bench", "mobilenet_v2", "--threads", "0"], 2, "--threads")
+
+# Other errors: exit 1, whatever the files hold.
+missing = os.path.join(WORK, "does-not-exist.safetensors")
+run_args = lambda w, x: ["run", "mobilenet_v3_small", "--weights", w, "--input", x, "--output",
+                         os.path.join(WORK, "out.npy")]
+good_input = os.path.join(WORK, "input.npy")
+np.save(good_input, np.zeros((1, 224, 224, 3), dtype=np.float32))
+expect_error(run_args(missing, good_input), 1, "does-not-exist.safetensors")
+
+hostile = {
+    "empty": b"",
+    "short": b"\x01\x02",
+    "header_beyond_file": struct.pack("<Q", 1 << 40) + b"{}",
+    "not_json": struct.pack("<Q", 5) + b"{nope",
+    "offsets_out_of_range": safetensors([("a", "F32", [4], b"\0" * 8)])[:-4],
+    "garbage": bytes(range(256)) * 8,
+}
+for name, data in hostile.items():
+    expect_error(run_args(write(os.path.join(WORK, name + ".safetensors"), data), good_input), 1, "")
+
+# A valid file that lacks the model's tensors: the first missing one is named.
+incomplete = write(os.path.join(WORK, "incomplete.safetensors"),
+                   safetensors([("features.0.0.weight", "F32", [16, 3, 3, 3], b"\0" * (16 * 27 * 4))]))
+expect_error(run_args(incomplete, good_input), 1, "missing tensor 'features.0.1.weight'")
+wrong_shape = write(os.path.join(WORK, "wrong_shape.safetensors"),
+                    safetensors([("features.0.0.weight", "F32", [16, 3, 5, 5], b"\0" * (16 * 75 * 4))]))
+expect_error(run_args(wrong_shape, good_input), 1, "expected shape [16, 3, 3, 3], found [16, 3, 5, 5]")
+
+# Bad inputs, with valid weights from the exporter.
+weights = os.path.join(WORK, "weights.safetensors")
+export = subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "../../tools/export.py"),
+                         "mobilenet_v3_small", "-o", weights], capture_output=True, text=True)
+check(export.returncode == 0, f"export.py mobilenet_v3_small: {export.stderr}")
+wrong_input = os.path.join(WORK, "wrong_input.npy")
+np.save(wrong_input, np.zeros((1, 3, 224, 224), dtype=np.float32))
+expect_error(run_args(weights, wrong_input), 1, "(1, 3, 224, 224)")
+double_input = os.path.join(WORK, "double_input.npy")
+np.save(double_input, np.zeros((1, 224, 224, 3), dtype=np.float64))
+expect_error(run_args(weights, double_input), 1, "")
+expect_error(run_args(weights, write(os.path.join(WORK, "garbage.npy"), b"\x93NUMPY garbage")), 1, "")
+
+# And a good run: exit 0, output (1, 1000) float32, and both input layouts give the same answer.
+ok = joule(*run_args(weights, good_input))
+check(ok.returncode == 0, f"run exits 0: {ok.stderr}")
+out = np.load(os.path.join(WORK, "out.npy"))
+check(out.shape == (1, 1000) and out.dtype == np.float32, f"output shape {out.shape} {out.dtype}")
+hwc = os.path.join(WORK, "input_hwc.npy")
+np.save(hwc, np.zeros((224, 224, 3), dtype=np.float32))
+joule(*run_args(weights, hwc))
+check(np.array_equal(np.load(os.path.join(WORK, "out.npy")), out), "(H,W,3) input gives the same output")
+
+print(f"cli contract: {len(failures)} failures")
+sys.exit(1 if failures else 0)

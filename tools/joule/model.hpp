@@ -1,0 +1,100 @@
+// The zoo behind one interface, so that the command line can pick a network by name. Each entry
+// is a ZooModel<Net> instantiated in a zoo_*.cpp file (one per family, so they build in parallel).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <ostream>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "joule/io/safetensors.hpp"
+#include "joule/io/weights_header.hpp"
+#include "joule/joule.hpp"
+
+namespace joule::cli {
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  virtual Extent input() const = 0;
+  virtual Extent output() const = 0;
+  virtual Cost cost() const = 0;
+  virtual std::size_t arena_bytes() const = 0;
+  virtual std::size_t weight_bytes() const = 0;
+  virtual void visit(const std::function<void(const NodeInfo&)>& visitor) const = 0;
+  virtual void report(const std::function<void(std::string_view)>& write_line) const = 0;
+  /// Binds the weights by their torchvision names; run() may follow.
+  virtual Status bind(io::SafetensorsFile& file) = 0;
+  /// Deterministic random weights, for timing without a weights file.
+  virtual void randomize(unsigned seed) = 0;
+  virtual void run(const float* input, float* output) = 0;
+  virtual Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const = 0;
+};
+
+template <class Net>
+class ZooModel final : public Model {
+ public:
+  ZooModel() : weights_(std::make_unique<typename Net::Weights>()), arena_(std::make_unique<typename Net::Arena>()) {}
+
+  Extent input() const override { return extent_of<typename Net::input>; }
+  Extent output() const override { return extent_of<typename Net::output>; }
+  Cost cost() const override { return Net::cost; }
+  std::size_t arena_bytes() const override { return Net::arena_bytes; }
+  std::size_t weight_bytes() const override { return Net::weight_bytes; }
+  void visit(const std::function<void(const NodeInfo&)>& visitor) const override { Net::visit(visitor); }
+  void report(const std::function<void(std::string_view)>& write_line) const override {
+    write_report<Net>(write_line);
+  }
+  Status bind(io::SafetensorsFile& file) override { return bind_weights<Net>(file, *weights_); }
+  void randomize(unsigned seed) override {
+    std::mt19937 engine(seed);
+    std::uniform_real_distribution<float> value(-0.05f, 0.05f);
+    for (float& w : weights_->data) w = value(engine);
+  }
+  void run(const float* input, float* output) override {
+    Net net(*weights_, *arena_);
+    net.forward(std::span<const float, Net::input::size>(input, Net::input::size),
+                std::span<float, Net::output::size>(output, Net::output::size));
+  }
+  Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const override {
+    return io::write_weights_header(out, std::span<const float>(weights_->data, Net::weight_floats), identifier,
+                                    description);
+  }
+
+ private:
+  std::unique_ptr<typename Net::Weights> weights_;
+  std::unique_ptr<typename Net::Arena> arena_;
+};
+
+struct ZooEntry {
+  std::string name;
+  std::function<std::unique_ptr<Model>()> make;
+};
+
+template <class Net>
+ZooEntry zoo_entry(std::string name) {
+  return ZooEntry{std::move(name), [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); }};
+}
+
+void add_mobilenet_v1(std::vector<ZooEntry>& zoo);
+void add_mobilenet_v2_v3(std::vector<ZooEntry>& zoo);
+void add_efficientnet(std::vector<ZooEntry>& zoo);
+
+/// Every model, in the order `joule list` prints them.
+inline const std::vector<ZooEntry>& zoo() {
+  static const std::vector<ZooEntry> entries = [] {
+    std::vector<ZooEntry> all;
+    add_mobilenet_v1(all);
+    add_mobilenet_v2_v3(all);
+    add_efficientnet(all);
+    return all;
+  }();
+  return entries;
+}
+
+}  // namespace joule::cli
