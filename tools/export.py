@@ -39,7 +39,7 @@ def parse_args(argv):
                         help="floating-point type of the stored tensors (default f32)")
     parser.add_argument("-o", "--output", metavar="OUT.safetensors")
     parser.add_argument("--header", metavar="OUT.hpp", help="also write a C++ header via joule")
-    parser.add_argument("--name", metavar="IDENT", help="C++ name in the header (default: MODEL)")
+    parser.add_argument("--name", metavar="IDENT", help="C++ name in the header (default: MODEL_weights)")
     parser.add_argument("--joule", metavar="PATH", help="the joule program (default: found)")
     args = parser.parse_args(argv)
 
@@ -57,7 +57,8 @@ def parse_args(argv):
 
 
 def default_identifier(model):
-    return re.sub(r"[^A-Za-z0-9_]", "_", model)
+    """The same default as `joule header`: the model name made an identifier, plus _weights."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", model) + "_weights"
 
 
 def load_user_state_dict(path):

@@ -373,7 +373,7 @@ class ExportTest(TempDirTest):
         np.testing.assert_allclose(arrays["classifier.weight"], reference.numpy(), rtol=1 / 128)
 
     def test_default_header_name(self):
-        self.assertEqual(export.default_identifier("mobilenet_v1_0.75_192"), "mobilenet_v1_0_75_192")
+        self.assertEqual(export.default_identifier("mobilenet_v1_0.75_192"), "mobilenet_v1_0_75_192_weights")
 
     def test_usage_errors(self):
         for args in [("not_a_model", "-o", self.path("x")),

@@ -1,7 +1,7 @@
 // The joule command: list the zoo, report a model's costs, run it on a weights file and an input,
 // time it, or turn its weights into a C++ header.
 //
-//   joule list
+//   joule list [--costs]
 //   joule info MODEL [--json]
 //   joule run MODEL --weights W.safetensors --input X.npy --output Y.npy [--threads N]
 //   joule bench MODEL [--threads N] [--runs N] [--json]
@@ -75,8 +75,22 @@ void load_weights(Model& model, const std::string& model_name, const std::string
   }
 }
 
-int command_list() {
-  for (const ZooEntry& entry : zoo()) std::printf("%s\n", entry.name.c_str());
+int command_list(bool costs) {
+  if (!costs) {
+    for (const ZooEntry& entry : zoo()) std::printf("%s\n", entry.name.c_str());
+    return 0;
+  }
+  std::printf("%-24s %-11s %12s %16s %12s %12s\n", "model", "input", "params", "MACs", "weights MiB", "arena MiB");
+  for (const ZooEntry& entry : zoo()) {
+    const auto model = entry.make();
+    const Extent in = model->input();
+    const std::string input = std::to_string(in.height) + "x" + std::to_string(in.width) + "x" +
+                              std::to_string(in.channels);
+    std::printf("%-24s %-11s %12llu %16llu %12.1f %12.1f\n", entry.name.c_str(), input.c_str(),
+                static_cast<unsigned long long>(model->cost().params),
+                static_cast<unsigned long long>(model->cost().macs), model->weight_bytes() / 1048576.0,
+                model->arena_bytes() / 1048576.0);
+  }
   return 0;
 }
 
@@ -204,7 +218,9 @@ int run_command_line(int argc, char** argv) {
   int threads = 1;
   int runs = 10;
 
-  app.add_subcommand("list", "print every model name, one per line");
+  bool costs = false;
+  CLI::App* list = app.add_subcommand("list", "print every model name, one per line");
+  list->add_flag("--costs", costs, "a table of every model's parameters, MACs and memory instead");
   CLI::App* info = app.add_subcommand("info", "per-layer costs and totals of a model");
   info->add_option("model", model, "model name")->required();
   info->add_flag("--json", json, "one JSON object instead of the table");
@@ -239,7 +255,7 @@ int run_command_line(int argc, char** argv) {
   }
 
   try {
-    if (app.got_subcommand("list")) return command_list();
+    if (app.got_subcommand("list")) return command_list(costs);
     if (app.got_subcommand("info")) return command_info(model, json);
     if (app.got_subcommand("run")) return command_run(model, weights, input, output, threads);
     if (app.got_subcommand("bench")) return command_bench(model, threads, runs, json);

@@ -39,7 +39,7 @@ class Model {
 template <class Net>
 class ZooModel final : public Model {
  public:
-  ZooModel() : weights_(std::make_unique<typename Net::Weights>()), arena_(std::make_unique<typename Net::Arena>()) {}
+  ZooModel() = default;
 
   Extent input() const override { return extent_of<typename Net::input>; }
   Extent output() const override { return extent_of<typename Net::output>; }
@@ -50,23 +50,32 @@ class ZooModel final : public Model {
   void report(const std::function<void(std::string_view)>& write_line) const override {
     write_report<Net>(write_line);
   }
-  Status bind(io::SafetensorsFile& file) override { return bind_weights<Net>(file, *weights_); }
+  Status bind(io::SafetensorsFile& file) override { return bind_weights<Net>(file, weights()); }
   void randomize(unsigned seed) override {
     std::mt19937 engine(seed);
     std::uniform_real_distribution<float> value(-0.05f, 0.05f);
-    for (float& w : weights_->data) w = value(engine);
+    for (float& w : weights().data) w = value(engine);
   }
   void run(const float* input, float* output) override {
-    Net net(*weights_, *arena_);
+    if (!arena_) arena_.reset(new typename Net::Arena);
+    Net net(weights(), *arena_);
     net.forward(std::span<const float, Net::input::size>(input, Net::input::size),
                 std::span<float, Net::output::size>(output, Net::output::size));
   }
   Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const override {
+    if (!weights_) return Status::error(ErrorCode::invalid_argument, "no weights bound");
     return io::write_weights_header(out, std::span<const float>(weights_->data, Net::weight_floats), identifier,
                                     description);
   }
 
  private:
+  // Allocated on first use (without zeroing: binding fills every float), so that listing costs
+  // allocates nothing.
+  typename Net::Weights& weights() {
+    if (!weights_) weights_.reset(new typename Net::Weights);
+    return *weights_;
+  }
+
   std::unique_ptr<typename Net::Weights> weights_;
   std::unique_ptr<typename Net::Arena> arena_;
 };
