@@ -110,15 +110,16 @@ int main() {
   using R = Net::root;
   using Body = R::nth<1>::body;
   const float* w = weights.data;
-  R::nth<0>::run(w + R::weight_offsets[0], input, conv_out, nullptr);
+  const RunContext serial;
+  R::nth<0>::run(w + R::weight_offsets[0], input, conv_out, nullptr, serial);
   const float* body_weights = w + R::weight_offsets[1];
-  Body::nth<0>::run(body_weights + Body::weight_offsets[0], conv_out, expanded, nullptr);
-  Body::nth<1>::run(body_weights + Body::weight_offsets[1], expanded, depthwise_out, nullptr);
-  Body::nth<2>::run(body_weights + Body::weight_offsets[2], depthwise_out, se_out, se_scratch);
-  Body::nth<3>::run(body_weights + Body::weight_offsets[3], se_out, projected, nullptr);
+  Body::nth<0>::run(body_weights + Body::weight_offsets[0], conv_out, expanded, nullptr, serial);
+  Body::nth<1>::run(body_weights + Body::weight_offsets[1], expanded, depthwise_out, nullptr, serial);
+  Body::nth<2>::run(body_weights + Body::weight_offsets[2], depthwise_out, se_out, se_scratch, serial);
+  Body::nth<3>::run(body_weights + Body::weight_offsets[3], se_out, projected, nullptr, serial);
   for (std::size_t i = 0; i < 3 * 3 * 8; ++i) projected[i] += conv_out[i];
-  R::nth<2>::run(w + R::weight_offsets[2], projected, pooled, nullptr);
-  R::nth<3>::run(w + R::weight_offsets[3], pooled, expected, nullptr);
+  R::nth<2>::run(w + R::weight_offsets[2], projected, pooled, nullptr, serial);
+  R::nth<3>::run(w + R::weight_offsets[3], pooled, expected, nullptr, serial);
 
   int mismatches = 0;
   for (std::size_t i = 0; i < Net::output::size; ++i) {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "joule/core/alignment.hpp"
+#include "joule/core/executor.hpp"
 
 namespace testing {
 
@@ -33,8 +34,7 @@ class TraceRunner {
       check(!overlap(output, stash), "output overwrites a residual stash");
       check(!overlap(work, stash), "scratch overwrites a residual stash");
     }
-    (void)weights;
-    Leaf::run(weights, in, out, scratch);
+    Leaf::run(weights, in, out, scratch, joule::RunContext{});
   }
   template <class AddOp>
   void add(const float* a, const float* b, float* out) {

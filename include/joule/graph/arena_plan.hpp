@@ -15,6 +15,7 @@
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/assert.hpp"
+#include "joule/core/executor.hpp"
 
 namespace joule {
 
@@ -85,9 +86,11 @@ TensorRef execute_leaf(Runner& runner, const float* weights, Window window, Tens
 
 /// What a runner does when nothing is being observed: run the kernels.
 struct KernelRunner {
+  RunContext context;
+
   template <class Leaf>
   void leaf(const float* weights, const float* in, float* out, float* scratch) {
-    Leaf::run(weights, in, out, scratch);
+    Leaf::run(weights, in, out, scratch, context);
   }
   template <class AddOp>
   void add(const float* a, const float* b, float* out) {

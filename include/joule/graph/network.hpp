@@ -57,11 +57,15 @@ class Network {
     float data[arena_floats];
   };
 
-  Network(const Weights& weights, Arena& arena) : weights_(weights.data), arena_(arena.data) {}
+  /// An executor (a thread pool on hosted builds) splits each layer's work; without one the
+  /// network runs on the calling thread.
+  Network(const Weights& weights, Arena& arena, Executor* executor = nullptr)
+      : weights_(weights.data), arena_(arena.data), executor_(executor) {}
   /// Weights and arena placed by the caller (a linker section, compiled-in constants). Both must
   /// start on a 64-byte boundary.
-  Network(std::span<const float, weight_floats> weights, std::span<std::byte, arena_bytes> arena)
-      : weights_(weights.data()), arena_(reinterpret_cast<float*>(arena.data())) {
+  Network(std::span<const float, weight_floats> weights, std::span<std::byte, arena_bytes> arena,
+          Executor* executor = nullptr)
+      : weights_(weights.data()), arena_(reinterpret_cast<float*>(arena.data())), executor_(executor) {
     JOULE_ASSERT(is_aligned(weights_) && is_aligned(arena_));
   }
 
@@ -81,7 +85,7 @@ class Network {
     return TensorView<const float, output>(arena_ + output_offset);
   }
   void run() {
-    KernelRunner runner;
+    KernelRunner runner{RunContext{executor_}};
     execute(runner, weights_, arena_);
   }
 
@@ -103,6 +107,7 @@ class Network {
  private:
   const float* weights_;
   float* arena_;
+  Executor* executor_;
 };
 
 }  // namespace joule

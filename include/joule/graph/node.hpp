@@ -3,7 +3,8 @@
 // leaves its output, how it runs and how it is visited.
 //
 // A leaf provides: input, output, cost, weight_floats, scratch_floats, in_place, kind,
-// description, part_names, tensors, pack(sources, storage), run(weights, in, out, scratch).
+// description, kernel, part_names, tensors, pack(sources, storage),
+// run(weights, in, out, scratch, context).
 // A container provides: input, output, cost, weight_floats, kind, description,
 // window_floats(Place), output_place(Place), execute(runner, weights, window, in) and
 // visit_children(visitor, path, weight_offset, depth).
@@ -14,6 +15,7 @@
 #include <string_view>
 
 #include "joule/core/cost.hpp"
+#include "joule/core/executor.hpp"
 #include "joule/core/function_ref.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/shape.hpp"
@@ -24,8 +26,8 @@
 namespace joule {
 
 template <class T>
-concept LeafNode = BoundLayer<T> && requires(const float* w, const float* in, float* out) {
-  T::run(w, in, out, out);
+concept LeafNode = BoundLayer<T> && requires(const float* w, const float* in, float* out, const RunContext& c) {
+  T::run(w, in, out, out, c);
 };
 
 template <class T>
@@ -36,6 +38,7 @@ struct NodeInfo {
   std::string_view path;         // torchvision-style dotted name path
   std::string_view kind;         // "Conv2d", "InvertedResidual", ...
   std::string_view description;  // kernel, stride, activation, ...
+  std::string_view kernel;       // the kernel the layer runs ("f32_dwconv_3x3s1__avx512bw"); empty for containers
   Extent input;
   Extent output;
   Cost cost;
@@ -93,6 +96,7 @@ NodeInfo node_info(const NamePath& path, std::size_t weight_offset, int depth) {
   info.leaf = !ContainerNode<Node>;
   info.weight_offset = weight_offset;
   info.weight_floats = Node::weight_floats;
+  if constexpr (requires { Node::kernel_name; }) info.kernel = Node::kernel_name.view();
   if constexpr (LeafNode<Node>) {
     info.tensors = Node::tensors;
     info.part_names = Node::part_names;

@@ -9,7 +9,7 @@
 #include "joule/core/shape.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/kernels/elementwise/reference.hpp"
+#include "joule/kernels/elementwise/dispatch.hpp"
 
 namespace joule {
 
@@ -25,10 +25,10 @@ struct Add {
   };
   static constexpr auto description = Text<48>(Act::name);
 
+  static constexpr kernels::KernelName kernel_name = kernels::elementwise::add_name();
+
   /// Either input may be the output buffer.
-  static void run(const float* a, const float* b, float* out) {
-    kernels::elementwise::add_reference<Act>(S::size, a, b, out);
-  }
+  static void run(const float* a, const float* b, float* out) { kernels::elementwise::add<Act>(S::size, a, b, out); }
 };
 
 }  // namespace joule

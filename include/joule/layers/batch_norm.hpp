@@ -14,7 +14,8 @@
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/kernels/elementwise/reference.hpp"
+#include "joule/core/executor.hpp"
+#include "joule/kernels/elementwise/dispatch.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
 
@@ -69,9 +70,10 @@ struct BoundBatchNorm {
     pack_batch_norm(channels, pow10(Spec::eps_log10), sources, storage, shift_offset);
   }
 
-  static void run(const float* weights, const float* in, float* out, float* /*scratch*/) {
-    kernels::elementwise::affine_channels_reference<activation>(In::pixels, channels, in, weights,
-                                                                weights + shift_offset, out);
+  static constexpr kernels::KernelName kernel_name = kernels::elementwise::affine_name();
+
+  static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& /*context*/) {
+    kernels::elementwise::affine_channels<activation>(In::pixels, channels, in, weights, weights + shift_offset, out);
   }
 };
 

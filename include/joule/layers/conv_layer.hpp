@@ -15,11 +15,12 @@
 #include "joule/core/shape.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
+#include "joule/core/executor.hpp"
+#include "joule/kernels/conv/dispatch.hpp"
 #include "joule/kernels/conv/geometry.hpp"
-#include "joule/kernels/conv/reference.hpp"
-#include "joule/kernels/depthwise/reference.hpp"
+#include "joule/kernels/depthwise/dispatch.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/kernels/pointwise/reference.hpp"
+#include "joule/kernels/pointwise/dispatch.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
 
@@ -179,15 +180,26 @@ struct BoundConv {
       .groups = groups,
   };
 
-  static void run(const float* weights, const float* in, float* out, float* /*scratch*/) {
+  static constexpr kernels::KernelName kernel_name = Spec::conv_kind == ConvKind::pointwise ? kernels::pointwise::name()
+                                                 : Spec::conv_kind == ConvKind::depthwise
+                                                     ? kernels::depthwise::name(geometry)
+                                                     : kernels::conv::name(geometry);
+
+  /// Parts of the output rows (pixels, for a pointwise convolution) go to the executor's threads.
+  static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& context) {
     const float* bias = has_bias ? weights + bias_offset : nullptr;
     if constexpr (Spec::conv_kind == ConvKind::pointwise) {
-      kernels::pointwise::reference<activation>(In::pixels, in_channels, out_channels, in, weights,
-                                                bias, out);
-    } else if constexpr (Spec::conv_kind == ConvKind::depthwise) {
-      kernels::depthwise::reference<activation>(geometry, in, weights, bias, out);
+      parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
+        kernels::pointwise::run<activation>(first, last, in_channels, out_channels, in, weights, bias, nullptr, out);
+      });
     } else {
-      kernels::conv::reference<activation>(geometry, in, weights, bias, out);
+      parallel_ranges(context, output::height, 1, [&](std::size_t first, std::size_t last) {
+        if constexpr (Spec::conv_kind == ConvKind::depthwise) {
+          kernels::depthwise::run<activation>(geometry, int(first), int(last), in, weights, bias, out);
+        } else {
+          kernels::conv::run<activation>(geometry, int(first), int(last), in, weights, bias, out);
+        }
+      });
     }
   }
 };

@@ -8,7 +8,8 @@
 #include "joule/core/layer.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
-#include "joule/kernels/pool/reference.hpp"
+#include "joule/core/executor.hpp"
+#include "joule/kernels/pool/dispatch.hpp"
 
 namespace joule {
 
@@ -29,8 +30,10 @@ struct BoundGlobalAvgPool {
   static constexpr std::array<TensorSpec, 0> tensors{};
   static void pack(const float* const*, float*) {}
 
-  static void run(const float*, const float* in, float* out, float*) {
-    kernels::pool::global_average_reference(In::pixels, In::channels, in, out);
+  static constexpr kernels::KernelName kernel_name = kernels::pool::name();
+
+  static void run(const float*, const float* in, float* out, float*, const RunContext&) {
+    kernels::pool::global_average(In::pixels, In::channels, in, out);
   }
 };
 

@@ -14,7 +14,8 @@
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/kernels/linear/reference.hpp"
+#include "joule/core/executor.hpp"
+#include "joule/kernels/linear/dispatch.hpp"
 
 namespace joule {
 
@@ -81,9 +82,11 @@ struct BoundLinear {
                         bias_offset);
   }
 
-  static void run(const float* weights, const float* in, float* out, float* /*scratch*/) {
-    kernels::linear::reference<activation>(in_features, out_features, in, weights,
-                                           has_bias ? weights + bias_offset : nullptr, out);
+  static constexpr kernels::KernelName kernel_name = kernels::linear::name();
+
+  static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& /*context*/) {
+    kernels::linear::run<activation>(in_features, out_features, in, weights, has_bias ? weights + bias_offset : nullptr,
+                                     out);
   }
 };
 

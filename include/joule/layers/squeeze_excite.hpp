@@ -23,9 +23,11 @@
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/kernels/elementwise/reference.hpp"
-#include "joule/kernels/linear/reference.hpp"
-#include "joule/kernels/pool/reference.hpp"
+#include "joule/core/executor.hpp"
+#include "joule/kernels/elementwise/dispatch.hpp"
+#include "joule/kernels/kernel_name.hpp"
+#include "joule/kernels/linear/dispatch.hpp"
+#include "joule/kernels/pool/dispatch.hpp"
 
 namespace joule {
 
@@ -121,16 +123,19 @@ struct BoundSqueezeExcite {
     pack_squeeze_excite_weights(channels, squeezed, sources, storage, fc1_bias_offset, fc2_offset, fc2_bias_offset);
   }
 
-  static void run(const float* weights, const float* in, float* out, float* scratch) {
+  static constexpr kernels::KernelName kernel_name = kernels::kernel_name("se", "", JOULE_SIMD);
+
+  static void run(const float* weights, const float* in, float* out, float* scratch, const RunContext& context) {
     float* pooled = scratch;
     float* hidden = scratch + hidden_offset;
     float* gates = scratch + gate_offset;
-    kernels::pool::global_average_reference(In::pixels, channels, in, pooled);
-    kernels::linear::reference<activation>(channels, squeezed, pooled, weights,
-                                           weights + fc1_bias_offset, hidden);
-    kernels::linear::reference<gate>(squeezed, channels, hidden, weights + fc2_offset,
-                                     weights + fc2_bias_offset, gates);
-    kernels::elementwise::scale_channels_reference(In::pixels, channels, in, gates, out);
+    kernels::pool::global_average(In::pixels, channels, in, pooled);
+    kernels::linear::run<activation>(channels, squeezed, pooled, weights, weights + fc1_bias_offset, hidden);
+    kernels::linear::run<gate>(squeezed, channels, hidden, weights + fc2_offset, weights + fc2_bias_offset, gates);
+    parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
+      kernels::elementwise::scale_channels(last - first, channels, in + first * channels, gates,
+                                           out + first * channels);
+    });
   }
 };
 

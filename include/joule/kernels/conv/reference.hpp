@@ -9,13 +9,14 @@
 
 namespace joule::kernels::conv {
 
-/// `bias` may be null.
+/// Output rows [first_row, last_row) (all by default); `bias` may be null.
 template <Activation Act>
 void reference(const ConvGeometry& g, const float* input, const float* weights, const float* bias,
-               float* output) {
+               float* output, int first_row = 0, int last_row = -1) {
   const int in_per_group = g.in_channels / g.groups;
   const int out_per_group = g.out_channels / g.groups;
-  for (int oy = 0; oy < g.out_height; ++oy) {
+  if (last_row < 0) last_row = g.out_height;
+  for (int oy = first_row; oy < last_row; ++oy) {
     for (int ox = 0; ox < g.out_width; ++ox) {
       float* out = output + (static_cast<std::size_t>(oy) * g.out_width + ox) * g.out_channels;
       for (int o = 0; o < g.out_channels; ++o) {

@@ -9,12 +9,13 @@
 
 namespace joule::kernels::depthwise {
 
-/// `bias` may be null.
+/// Output rows [first_row, last_row) (all by default); `bias` may be null.
 template <Activation Act>
 void reference(const ConvGeometry& g, const float* input, const float* weights, const float* bias,
-               float* output) {
+               float* output, int first_row = 0, int last_row = -1) {
   const int channels = g.in_channels;
-  for (int oy = 0; oy < g.out_height; ++oy) {
+  if (last_row < 0) last_row = g.out_height;
+  for (int oy = first_row; oy < last_row; ++oy) {
     for (int ox = 0; ox < g.out_width; ++ox) {
       float* out = output + (static_cast<std::size_t>(oy) * g.out_width + ox) * channels;
       for (int c = 0; c < channels; ++c) {

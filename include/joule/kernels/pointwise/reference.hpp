@@ -8,16 +8,17 @@
 
 namespace joule::kernels::pointwise {
 
-/// `bias` may be null.
+/// out = Act(in * W + bias + residual); `bias` and `residual` ([pixels][out]) may be null.
 template <Activation Act>
 void reference(std::size_t pixels, int in_channels, int out_channels, const float* input,
-               const float* weights, const float* bias, float* output) {
+               const float* weights, const float* bias, float* output, const float* residual = nullptr) {
   for (std::size_t p = 0; p < pixels; ++p) {
     const float* in = input + p * in_channels;
     float* out = output + p * out_channels;
     for (int o = 0; o < out_channels; ++o) {
       float sum = bias ? bias[o] : 0.0f;
       for (int i = 0; i < in_channels; ++i) sum += in[i] * weights[std::size_t(i) * out_channels + o];
+      if (residual) sum += residual[p * out_channels + o];
       out[o] = Act::apply(sum);
     }
   }

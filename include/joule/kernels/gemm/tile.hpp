@@ -1,0 +1,170 @@
+// The register-blocked matrix-product tile all convolutions with channel mixing run on:
+//   C[m][n] = Act(bias[n] + residual[m][n] + sum over taps t, depth k of A_t[m][k] * B[t * depth + k][n])
+// for `Rows` rows of C and `Vectors` SIMD registers of columns, with the accumulators in
+// registers for the whole depth. Pointwise convolutions have one tap and A rows that follow each
+// other; a KxK convolution has K*K taps whose A rows are pixels of the input (or a row of zeros
+// where the kernel hangs over the padding), found through an indirection table.
+//
+// B is joule's weight layout as stored ([taps * depth][cols], row stride `b_stride`), so no packing
+// is needed. Columns past `cols` (a tail narrower than the tile) are never read or written.
+#pragma once
+
+#include <cstddef>
+
+#include "joule/arch/partial.hpp"
+#include "joule/arch/simd.hpp"
+#include "joule/kernels/elementwise/activation.hpp"
+
+#if JOULE_SIMD
+
+JOULE_SIMD_CODE_BEGIN
+
+namespace joule::kernels::gemm {
+
+/// A rows that follow each other in memory: row m at a + m * stride; one tap.
+struct DirectRows {
+  const float* a;
+  std::size_t stride;
+  const float* row(std::size_t m, int /*tap*/) const { return a + m * stride; }
+  int weight_tap(int tap) const { return tap; }
+};
+
+/// The taps of a KxK convolution over output pixels origin, origin + 1, ... of one row: tap t's A
+/// row for pixel m is base[t] + (m - origin) * stride (the input pixel under that tap), and its
+/// weights are B rows [weight_tap[t] * depth, ...). Taps over the padding are left out.
+struct TapRows {
+  static constexpr int max_taps = 49;
+  const float* base[max_taps];
+  int weight_taps[max_taps];
+  std::size_t stride;
+  std::size_t origin;
+  const float* row(std::size_t m, int tap) const { return base[tap] + (m - origin) * stride; }
+  int weight_tap(int tap) const { return weight_taps[tap]; }
+};
+
+struct TileArgs {
+  std::size_t m0;          // first row of C
+  int n0;                  // first column of C
+  int cols;                // columns of this tile that exist (<= Vectors * lanes)
+  int taps;
+  int depth;
+  const float* b;          // B, row stride b_stride
+  std::size_t b_stride;
+  const float* bias;       // may be null
+  const float* residual;   // [M][c_stride], may be null
+  float* c;
+  std::size_t c_stride;
+};
+
+/// One tile of Rows x (Vectors registers). Partial: the last register holds fewer than `lanes`
+/// columns (args.cols says how many exist).
+template <class Arch, int Rows, int Vectors, bool Partial, Activation Act, class ARows>
+inline void tile(const ARows& a, const TileArgs& args) {
+  using Batch = xsimd::batch<float, Arch>;
+  constexpr int lanes = static_cast<int>(Batch::size);
+  const int last_cols = args.cols - (Vectors - 1) * lanes;  // columns in the last register
+
+  const auto load_b = [&](const float* row, int v) {
+    if constexpr (Partial) {
+      if (v == Vectors - 1) return arch::load_partial<Arch>(row + v * lanes, static_cast<std::size_t>(last_cols));
+    }
+    return Batch::load_unaligned(row + v * lanes);
+  };
+
+  Batch acc[Rows][Vectors];
+  JOULE_UNROLL for (int v = 0; v < Vectors; ++v) {
+    const Batch start = args.bias ? load_b(args.bias + args.n0, v) : Batch(0.0f);
+    JOULE_UNROLL for (int r = 0; r < Rows; ++r) acc[r][v] = start;
+  }
+
+  for (int t = 0; t < args.taps; ++t) {
+    const float* rows[Rows];
+    JOULE_UNROLL for (int r = 0; r < Rows; ++r) rows[r] = a.row(args.m0 + r, t);
+    const float* b = args.b + static_cast<std::size_t>(a.weight_tap(t)) * args.depth * args.b_stride + args.n0;
+    for (int k = 0; k < args.depth; ++k) {
+      Batch weights[Vectors];
+      JOULE_UNROLL for (int v = 0; v < Vectors; ++v) weights[v] = load_b(b, v);
+      JOULE_UNROLL for (int r = 0; r < Rows; ++r) {
+        const Batch value(rows[r][k]);
+        JOULE_UNROLL for (int v = 0; v < Vectors; ++v) acc[r][v] = xsimd::fma(value, weights[v], acc[r][v]);
+      }
+      b += args.b_stride;
+    }
+  }
+
+  JOULE_UNROLL for (int r = 0; r < Rows; ++r) {
+    float* out = args.c + (args.m0 + r) * args.c_stride + args.n0;
+    const float* residual = args.residual ? args.residual + (args.m0 + r) * args.c_stride + args.n0 : nullptr;
+    JOULE_UNROLL for (int v = 0; v < Vectors; ++v) {
+      const bool partial = Partial && v == Vectors - 1;
+      Batch value = acc[r][v];
+      if (residual) {
+        value += partial ? arch::load_partial<Arch>(residual + v * lanes, static_cast<std::size_t>(last_cols))
+                         : Batch::load_unaligned(residual + v * lanes);
+      }
+      value = Act::apply_batch(value);
+      if (partial) {
+        arch::store_partial<Arch>(out + v * lanes, value, static_cast<std::size_t>(last_cols));
+      } else {
+        value.store_unaligned(out + v * lanes);
+      }
+    }
+  }
+}
+
+/// Registers of the target: 32 on AVX-512 and AArch64, 16 on SSE and AVX2.
+template <class Arch>
+constexpr int vector_registers() {
+  if constexpr (xsimd::batch<float, Arch>::size == 16) return 32;
+#if defined(__aarch64__)
+  return 32;
+#else
+  return 16;
+#endif
+}
+
+/// Rows of the main tile: two column registers per row, the rest of the register file as
+/// accumulators (2 * Rows), keeping two for B and one for the broadcast A value.
+template <class Arch>
+constexpr int main_rows() {
+  return vector_registers<Arch>() == 32 ? 12 : 6;
+}
+
+/// C for rows [m_begin, m_end) and all `cols` columns, tiles of main_rows() x 2 registers, then
+/// narrower tiles for the row and column tails.
+template <class Arch, Activation Act, class ARows>
+void run_rows(const ARows& a, std::size_t m_begin, std::size_t m_end, TileArgs args, int cols) {
+  constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
+  constexpr int rows = main_rows<Arch>();
+
+  const auto columns = [&]<int Rows>(std::size_t m0) {
+    args.m0 = m0;
+    int n = 0;
+    for (; n + 2 * lanes <= cols; n += 2 * lanes) {
+      args.n0 = n;
+      args.cols = 2 * lanes;
+      tile<Arch, Rows, 2, false, Act>(a, args);
+    }
+    if (n + lanes <= cols) {
+      args.n0 = n;
+      args.cols = lanes;
+      tile<Arch, Rows, 1, false, Act>(a, args);
+      n += lanes;
+    }
+    if (n < cols) {
+      args.n0 = n;
+      args.cols = cols - n;
+      tile<Arch, Rows, 1, true, Act>(a, args);
+    }
+  };
+
+  std::size_t m = m_begin;
+  for (; m + rows <= m_end; m += rows) columns.template operator()<rows>(m);
+  for (; m + 4 <= m_end; m += 4) columns.template operator()<4>(m);
+  for (; m < m_end; ++m) columns.template operator()<1>(m);
+}
+
+}  // namespace joule::kernels::gemm
+JOULE_SIMD_CODE_END
+
+#endif  // JOULE_SIMD

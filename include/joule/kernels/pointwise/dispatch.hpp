@@ -1,0 +1,34 @@
+// The pointwise kernel layers call: SIMD on targets xsimd supports, the reference elsewhere.
+#pragma once
+
+#include <cstddef>
+
+#include "joule/kernels/kernel_name.hpp"
+#include "joule/kernels/pointwise/reference.hpp"
+#include "joule/kernels/pointwise/simd.hpp"
+
+namespace joule::kernels::pointwise {
+
+/// Pixels [first, last) of out = Act(in * W + bias + residual); residual may be null.
+template <Activation Act>
+void run(std::size_t first, std::size_t last, int in_channels, int out_channels, const float* input,
+         const float* weights, const float* bias, const float* residual, float* output) {
+#if JOULE_SIMD
+  simd<arch::Default, Act>(first, last, in_channels, out_channels, input, weights, bias, residual, output);
+#else
+  reference<Act>(last - first, in_channels, out_channels, input + first * in_channels, weights, bias,
+                 output + first * out_channels, residual ? residual + first * out_channels : nullptr);
+#endif
+}
+
+constexpr KernelName name() {
+#if JOULE_SIMD
+  Text<16> tile;
+  tile.append(gemm::main_rows<arch::Default>()).append('x').append(static_cast<int>(2 * arch::lanes));
+  return kernel_name("pointwise", tile.view(), true);
+#else
+  return kernel_name("pointwise", "", false);
+#endif
+}
+
+}  // namespace joule::kernels::pointwise

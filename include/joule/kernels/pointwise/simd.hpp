@@ -1,0 +1,36 @@
+// SIMD pointwise (1x1) convolution: the GEMM tile over pixels x output channels, on joule's
+// [in][out] weights, bias, activation and an optional residual fused into the store.
+#pragma once
+
+#include <cstddef>
+
+#include "joule/arch/simd.hpp"
+#include "joule/kernels/gemm/tile.hpp"
+
+#if JOULE_SIMD
+
+JOULE_SIMD_CODE_BEGIN
+
+namespace joule::kernels::pointwise {
+
+/// Output pixels [first, last) of out = Act(in * W + bias + residual); residual may be null.
+template <class Arch, Activation Act>
+void simd(std::size_t first, std::size_t last, int in_channels, int out_channels, const float* input,
+          const float* weights, const float* bias, const float* residual, float* output) {
+  gemm::TileArgs args{};
+  args.taps = 1;
+  args.depth = in_channels;
+  args.b = weights;
+  args.b_stride = static_cast<std::size_t>(out_channels);
+  args.bias = bias;
+  args.residual = residual;
+  args.c = output;
+  args.c_stride = static_cast<std::size_t>(out_channels);
+  gemm::run_rows<Arch, Act>(gemm::DirectRows{input, static_cast<std::size_t>(in_channels)}, first, last, args,
+                            out_channels);
+}
+
+}  // namespace joule::kernels::pointwise
+JOULE_SIMD_CODE_END
+
+#endif  // JOULE_SIMD
