@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../support/harness.hpp"
+#include "../support/packing.hpp"
 #include "joule/kernels/conv/reference.hpp"
 #include "joule/kernels/depthwise/reference.hpp"
 
@@ -23,6 +24,11 @@ std::vector<float> oihw_to_hwio(const std::vector<float>& oihw, int out, int in_
           hwio[((std::size_t(y) * kernel + x) * in_per_group + i) * out + o] =
               oihw[((std::size_t(o) * in_per_group + i) * kernel + y) * kernel + x];
   return hwio;
+}
+
+/// Convolution weights as the conv kernels take them: the HWIO matrix, packed.
+std::vector<float> conv_weights(const std::vector<float>& oihw, int out, int in_per_group, int kernel) {
+  return testing::pack_matrix(oihw_to_hwio(oihw, out, in_per_group, kernel), kernel * kernel * in_per_group, out);
 }
 
 template <class Act>
@@ -73,7 +79,7 @@ TEST_CASE("conv_output_size follows PyTorch's formula", "[kernels][conv]") {
 
 TEST_CASE("conv reference: 3x3 ones with padding 1 counts in-bounds taps", "[kernels][conv]") {
   const ConvGeometry g = geometry(3, 3, 1, 1, 3, 1, 1, 1, 1);
-  const std::vector<float> in(9, 1.0f), w(9, 1.0f);
+  const std::vector<float> in(9, 1.0f), w = testing::pack_matrix(std::vector<float>(9, 1.0f), 9, 1);
   const std::vector<float> out = run_conv<joule::Identity>(g, in, w, nullptr, false);
   CHECK(out == std::vector<float>{4, 6, 4, 6, 9, 6, 4, 6, 4});
 }
@@ -83,7 +89,7 @@ TEST_CASE("conv reference: stride 2 on an odd input, bias and ReLU", "[kernels][
   const ConvGeometry g = geometry(5, 5, 1, 1, 1, 2, 0, 1, 1);
   std::vector<float> in(25);
   for (int i = 0; i < 25; ++i) in[i] = float(i);
-  const std::vector<float> w{-1.0f};
+  const std::vector<float> w = testing::pack_matrix({-1.0f}, 1, 1);
   const float bias = 10.0f;
   std::vector<float> out(9);
   joule::kernels::conv::reference<joule::ReLU>(g, in.data(), w.data(), &bias, out.data());
@@ -94,7 +100,7 @@ TEST_CASE("conv reference: groups see only their own input channels", "[kernels]
   // 1x1 pixel, 4 input channels (1, 2, 3, 4), 2 groups, 2 outputs, 1x1 kernel of ones:
   // output 0 sums channels 0-1, output 1 sums channels 2-3.
   const ConvGeometry g = geometry(1, 1, 4, 2, 1, 1, 0, 1, 2);
-  const std::vector<float> in{1, 2, 3, 4}, w(4, 1.0f);
+  const std::vector<float> in{1, 2, 3, 4}, w = testing::pack_matrix(std::vector<float>(4, 1.0f), 2, 2);
   CHECK(run_conv<joule::Identity>(g, in, w, nullptr, false) == std::vector<float>{3, 7});
 }
 
@@ -119,7 +125,7 @@ TEST_CASE("conv reference matches the naive oracle on random shapes", "[kernels]
                                            with_bias ? bias.data() : nullptr, g.out_channels, k, stride, pad,
                                            dilation, groups);
     naive::apply(expected, naive::activation(act));
-    const auto actual = run_with(act, g, in, oihw_to_hwio(oihw, g.out_channels, in_pg, k),
+    const auto actual = run_with(act, g, in, conv_weights(oihw, g.out_channels, in_pg, k),
                                  with_bias ? bias.data() : nullptr, false);
     INFO("h=" << h << " w=" << w << " groups=" << groups << " in/g=" << in_pg << " out/g=" << out_pg << " k=" << k
               << " stride=" << stride << " pad=" << pad << " dilation=" << dilation << " act=" << act);

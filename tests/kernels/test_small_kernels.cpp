@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../support/harness.hpp"
+#include "../support/packing.hpp"
 #include "joule/kernels/elementwise/reference.hpp"
 #include "joule/kernels/linear/reference.hpp"
 #include "joule/kernels/pointwise/reference.hpp"
@@ -13,7 +14,7 @@
 
 TEST_CASE("pointwise reference: hand-computed 2x2 product with bias", "[kernels][pointwise]") {
   // One pixel (1, 2); weights [in][out] = [[1, 2, 3], [4, 5, 6]]; bias (1, 0, -100).
-  const std::vector<float> in{1, 2}, w{1, 2, 3, 4, 5, 6}, bias{1, 0, -100};
+  const std::vector<float> in{1, 2}, w = testing::pack_matrix({1, 2, 3, 4, 5, 6}, 2, 3), bias{1, 0, -100};
   std::vector<float> out(3);
   joule::kernels::pointwise::reference<joule::ReLU>(1, 2, 3, in.data(), w.data(), bias.data(), out.data());
   CHECK(out == std::vector<float>{10, 12, 0});
@@ -31,7 +32,8 @@ TEST_CASE("pointwise reference matches the naive oracle", "[kernels][pointwise]"
     for (int o = 0; o < out_c; ++o)
       for (int i = 0; i < in_c; ++i) io[std::size_t(i) * out_c + o] = oi[std::size_t(o) * in_c + i];
     std::vector<float> out(std::size_t(h) * w * out_c);
-    joule::kernels::pointwise::reference<joule::HardSwish>(std::size_t(h) * w, in_c, out_c, in.data(), io.data(),
+    const auto packed = testing::pack_matrix(io, in_c, out_c);
+    joule::kernels::pointwise::reference<joule::HardSwish>(std::size_t(h) * w, in_c, out_c, in.data(), packed.data(),
                                                            bias.data(), out.data());
     naive::Tensor expected = naive::conv2d(naive::from_floats(in.data(), h, w, in_c), oi.data(), bias.data(), out_c,
                                            1, 1, 0, 1, 1);
@@ -54,7 +56,8 @@ TEST_CASE("linear reference matches the naive oracle, with and without bias", "[
     for (int o = 0; o < out_f; ++o)
       for (int i = 0; i < in_f; ++i) io[std::size_t(i) * out_f + o] = oi[std::size_t(o) * in_f + i];
     std::vector<float> out(out_f);
-    joule::kernels::linear::reference<joule::Sigmoid>(in_f, out_f, in.data(), io.data(),
+    const auto packed = testing::pack_matrix(io, in_f, out_f);
+    joule::kernels::linear::reference<joule::Sigmoid>(in_f, out_f, in.data(), packed.data(),
                                                       with_bias ? bias.data() : nullptr, out.data());
     naive::Tensor expected = naive::linear(naive::from_floats(in.data(), 1, 1, in_f), oi.data(),
                                            with_bias ? bias.data() : nullptr, out_f);

@@ -103,7 +103,7 @@ TEST_CASE("conv layers compute torchvision's output shapes", "[layers][shape]") 
                                 Shape<1, 2, 8>>);
 }
 
-TEST_CASE("conv layer weight storage is HWIO with an aligned bias", "[layers][layout]") {
+TEST_CASE("conv layer weight storage: the HWIO matrix packed in panels, then the padded bias", "[layers][layout]") {
   using Layer = bind_t<Conv2d<3, 2, 1, Identity, ConvOptions{.norm = Norm::bias, .padding = 0}>, Shape<2, 2, 2>>;
   // PyTorch OIHW weight: value = 1000 o + 100 i + 10 y + x; bias = -o.
   std::vector<float> oihw(3 * 2 * 2 * 2), bias{0, -1, -2};
@@ -114,13 +114,32 @@ TEST_CASE("conv layer weight storage is HWIO with an aligned bias", "[layers][la
   std::vector<float> storage(Layer::weight_floats, -1.0f);
   const float* sources[] = {oihw.data(), bias.data()};
   Layer::pack(sources, storage.data());
-  CHECK(Layer::bias_offset == 32);  // 24 weights, then the next 64-byte boundary
+  // 8 rows (y, x, i) x 3 output channels: one panel of 32 columns, 256 floats, then the bias.
+  CHECK(Layer::bias_offset == 256);
+  CHECK(Layer::weight_floats == 256 + 32);
   for (int o = 0; o < 3; ++o) {
     CHECK(storage[Layer::bias_offset + o] == -float(o));
     for (int i = 0; i < 2; ++i)
       for (int y = 0; y < 2; ++y)
-        for (int x = 0; x < 2; ++x) CHECK(storage[((y * 2 + x) * 2 + i) * 3 + o] == float(1000 * o + 100 * i + 10 * y + x));
+        for (int x = 0; x < 2; ++x) CHECK(storage[((y * 2 + x) * 2 + i) * 32 + o] == float(1000 * o + 100 * i + 10 * y + x));
   }
+}
+
+TEST_CASE("fold_batch_norm on PyTorch-layout weights equals the convolution then the BatchNorm", "[layers][batchnorm]") {
+  const int out = 5, in = 3, k = 3;
+  auto weights = testing::random_vector(std::size_t(out) * in * k * k, 81);
+  const auto input = testing::random_vector(7 * 6 * in, 82);
+  const auto gamma = testing::random_vector(out, 83, 0.5f, 1.5f), beta = testing::random_vector(out, 84);
+  const auto mean = testing::random_vector(out, 85), var = testing::random_vector(out, 86, 0.5f, 1.5f);
+  naive::Tensor expected = naive::conv2d(naive::from_floats(input.data(), 7, 6, in), weights.data(), nullptr, out, k, 2, 1, 1, 1);
+  naive::batch_norm(expected, gamma.data(), beta.data(), mean.data(), var.data(), 1e-5);
+  std::vector<float> bias(out, 0.0f);
+  fold_batch_norm(out, std::size_t(in) * k * k, weights.data(), bias.data(),
+                  BatchNormTensors{gamma.data(), beta.data(), mean.data(), var.data()}, 1e-5);
+  const naive::Tensor folded =
+      naive::conv2d(naive::from_floats(input.data(), 7, 6, in), weights.data(), bias.data(), out, k, 2, 1, 1, 1);
+  std::vector<float> folded_values(folded.values.begin(), folded.values.end());
+  CHECK(testing::relative_error(folded_values, expected) < 1e-6);
 }
 
 TEST_CASE("BatchNorm folding: hand-computed", "[layers][batchnorm]") {

@@ -23,18 +23,22 @@ inline double batch_norm_scale(const BatchNormTensors& bn, int c, double eps) {
   return static_cast<double>(bn.weight[c]) / std::sqrt(static_cast<double>(bn.running_var[c]) + eps);
 }
 
-/// Folds `bn` into convolution weights whose output channel is the fastest index (joule's HWIO
-/// layout: weights[j] belongs to output channel j % out_channels) and into `bias`, which holds
-/// the convolution's own bias (zeros if it has none) and receives the folded bias.
-inline void fold_batch_norm(int out_channels, std::size_t weight_count, float* weights, float* bias,
+/// The bias of the folded convolution for channel c: (b - mean) * scale + beta.
+inline double folded_bias(const BatchNormTensors& bn, int c, double scale, double conv_bias) {
+  return (conv_bias - bn.running_mean[c]) * scale + bn.bias[c];
+}
+
+/// Folds `bn` into a convolution in PyTorch's layout, in place: weights [out][...] with
+/// `weights_per_output` values per output channel, and `bias` (zeros if the convolution has none),
+/// which receives the folded bias. Layers fold while they pack; this is the same for code that
+/// holds PyTorch tensors.
+inline void fold_batch_norm(int out_channels, std::size_t weights_per_output, float* weights, float* bias,
                             const BatchNormTensors& bn, double eps) {
   for (int c = 0; c < out_channels; ++c) {
     const double scale = batch_norm_scale(bn, c, eps);
-    for (std::size_t j = static_cast<std::size_t>(c); j < weight_count; j += out_channels) {
-      weights[j] = static_cast<float>(weights[j] * scale);
-    }
-    bias[c] = static_cast<float>((static_cast<double>(bias[c]) - bn.running_mean[c]) * scale +
-                                 bn.bias[c]);
+    float* w = weights + static_cast<std::size_t>(c) * weights_per_output;
+    for (std::size_t j = 0; j < weights_per_output; ++j) w[j] = static_cast<float>(w[j] * scale);
+    bias[c] = static_cast<float>(folded_bias(bn, c, scale, bias[c]));
   }
 }
 

@@ -2,8 +2,10 @@
 // shape, the cost and the weight layout from the spec and the input shape, checks that they fit,
 // converts PyTorch weights into its layout (folding BatchNorm) and runs the reference kernel.
 //
-// Weight storage: [kernel][kernel][in_channels / groups][out_channels] (HWIO), then the bias
-// (folded BatchNorm or the convolution's own) at the next aligned offset.
+// Weight storage: the [kernel * kernel * in_channels / groups][out_channels] matrix (rows in HWIO
+// order) packed in panels of 32 output channels (kernels/gemm/packing.hpp); for a depthwise
+// convolution plain [kernel][kernel][channels]. Then the bias (folded BatchNorm or the
+// convolution's own), padded to whole panels, at the next aligned offset.
 #pragma once
 
 #include <array>
@@ -20,6 +22,7 @@
 #include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/depthwise/dispatch.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/pointwise/dispatch.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
@@ -36,27 +39,29 @@ struct ConvPacking {
   int kernel;
   Norm norm;
   double bn_eps;
+  bool panels;  // packed panels (gemm/packing.hpp); else plain HWIO, for depthwise
   std::size_t bias_offset;
 };
 
 /// PyTorch's OIHW weight (sources[0]), bias (Norm::bias: sources[1]) or BatchNorm (Norm::batch:
-/// sources[1..4]) into HWIO weights and a bias at bias_offset, the BatchNorm folded.
+/// sources[1..4]) into joule's layout, the BatchNorm folded on the way.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
 [[gnu::noinline]] inline void pack_conv_weights(const ConvPacking& p, const float* const* sources, float* storage) {
-  const float* torch_weight = sources[0];
-  const std::size_t per_output = static_cast<std::size_t>(p.in_per_group) * p.kernel * p.kernel;
-  for (int o = 0; o < p.out_channels; ++o)
+  const int rows = p.kernel * p.kernel * p.in_per_group;
+  const BatchNormTensors bn{sources[1], sources[2], sources[3], sources[4]};
+  for (int o = 0; o < p.out_channels; ++o) {
+    const double scale = p.norm == Norm::batch ? batch_norm_scale(bn, o, p.bn_eps) : 1.0;
     for (int i = 0; i < p.in_per_group; ++i)
       for (int ky = 0; ky < p.kernel; ++ky)
-        for (int kx = 0; kx < p.kernel; ++kx)
-          storage[((static_cast<std::size_t>(ky) * p.kernel + kx) * p.in_per_group + i) * p.out_channels + o] =
-              torch_weight[o * per_output + (static_cast<std::size_t>(i) * p.kernel + ky) * p.kernel + kx];
-  if (p.norm == Norm::bias) {
-    for (int o = 0; o < p.out_channels; ++o) storage[p.bias_offset + o] = sources[1][o];
-  } else if (p.norm == Norm::batch) {
-    for (int o = 0; o < p.out_channels; ++o) storage[p.bias_offset + o] = 0.0f;
-    fold_batch_norm(p.out_channels, per_output * p.out_channels, storage, storage + p.bias_offset,
-                    BatchNormTensors{sources[1], sources[2], sources[3], sources[4]}, p.bn_eps);
+        for (int kx = 0; kx < p.kernel; ++kx) {
+          const int row = (ky * p.kernel + kx) * p.in_per_group + i;
+          const std::size_t at = p.panels ? kernels::gemm::packed_index(row, o, rows)
+                                          : static_cast<std::size_t>(row) * p.out_channels + o;
+          const float value = sources[0][(static_cast<std::size_t>(o) * rows) + (static_cast<std::size_t>(i) * p.kernel + ky) * p.kernel + kx];
+          storage[at] = static_cast<float>(value * scale);
+        }
+    if (p.norm == Norm::bias) storage[p.bias_offset + o] = sources[1][o];
+    if (p.norm == Norm::batch) storage[p.bias_offset + o] = static_cast<float>(folded_bias(bn, o, scale, 0.0));
   }
 }
 
@@ -101,8 +106,11 @@ struct BoundConv {
   static constexpr std::size_t weight_count =
       static_cast<std::size_t>(kernel) * kernel * in_per_group * out_channels;
   static constexpr bool has_bias = options.norm != Norm::none;
-  static constexpr std::size_t bias_offset = aligned_floats(weight_count);
-  static constexpr std::size_t weight_floats = has_bias ? bias_offset + out_channels : weight_count;
+  static constexpr bool panels = Spec::conv_kind != ConvKind::depthwise;
+  static constexpr std::size_t bias_offset =
+      aligned_floats(panels ? kernels::gemm::packed_size(kernel * kernel * in_per_group, out_channels) : weight_count);
+  static constexpr std::size_t weight_floats =
+      has_bias ? bias_offset + kernels::gemm::padded_cols(out_channels) : bias_offset;
   static constexpr std::size_t scratch_floats = 0;
   static constexpr bool in_place = false;
 
@@ -158,7 +166,7 @@ struct BoundConv {
   /// sources[i] holds tensors[i] in PyTorch's layout (OIHW weights).
   static void pack(const float* const* sources, float* storage) {
     pack_conv_weights(ConvPacking{out_channels, in_per_group, kernel, options.norm, pow10(options.bn_eps_log10),
-                                  bias_offset},
+                                  panels, bias_offset},
                       sources, storage);
   }
 

@@ -2,7 +2,8 @@
 // shape 1x1xOutFeatures. On an HxWxC input PyTorch flattens in CHW order; packing reorders the
 // weights so that the NHWC activations need no transpose.
 //
-// Weight storage: [in_features][out_features], then the bias at the next aligned offset.
+// Weight storage: [in_features][out_features] packed in panels of 32 outputs
+// (kernels/gemm/packing.hpp), then the bias, padded to whole panels, at the next aligned offset.
 #pragma once
 
 #include <array>
@@ -15,12 +16,13 @@
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/core/executor.hpp"
+#include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/linear/dispatch.hpp"
 
 namespace joule {
 
-/// PyTorch's [out][C * pixels] weight (CHW flattening) into [pixels * C][out] (NHWC order), and
-/// the bias (if any) at bias_offset. Sizes at run time: one function for every linear layer.
+/// PyTorch's [out][C * pixels] weight (CHW flattening) into packed [pixels * C][out] (NHWC order),
+/// and the bias (if any) at bias_offset. Sizes at run time: one function for every linear layer.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
 [[gnu::noinline]] inline void pack_linear_weights(std::size_t pixels, int channels, int out_features, const float* bias,
                                 const float* torch_weight, float* storage, std::size_t bias_offset) {
@@ -28,7 +30,8 @@ namespace joule {
   for (int o = 0; o < out_features; ++o)
     for (int c = 0; c < channels; ++c)
       for (std::size_t p = 0; p < pixels; ++p)
-        storage[(p * channels + c) * out_features + o] = torch_weight[o * in_features + c * pixels + p];
+        storage[kernels::gemm::packed_index(static_cast<int>(p * channels + c), o, static_cast<int>(in_features))] =
+            torch_weight[o * in_features + c * pixels + p];
   if (bias != nullptr) {
     for (int o = 0; o < out_features; ++o) storage[bias_offset + o] = bias[o];
   }
@@ -46,8 +49,9 @@ struct BoundLinear {
   static constexpr int out_features = Spec::out_features;
   static constexpr bool has_bias = Spec::has_bias;
   static constexpr std::size_t weight_count = static_cast<std::size_t>(in_features) * out_features;
-  static constexpr std::size_t bias_offset = aligned_floats(weight_count);
-  static constexpr std::size_t weight_floats = has_bias ? bias_offset + out_features : weight_count;
+  static constexpr std::size_t bias_offset = aligned_floats(kernels::gemm::packed_size(in_features, out_features));
+  static constexpr std::size_t weight_floats =
+      has_bias ? bias_offset + kernels::gemm::padded_cols(out_features) : bias_offset;
   static constexpr std::size_t scratch_floats = 0;
   static constexpr bool in_place = false;
 

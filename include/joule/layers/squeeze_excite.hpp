@@ -9,7 +9,8 @@
 //                 S = max(1, block input channels / 4).
 // SqueezeExcite<4> is S = max(1, C / 4).
 //
-// Weight storage: fc1 [C][S], fc1 bias [S], fc2 [S][C], fc2 bias [C], each at an aligned offset.
+// Weight storage: fc1 [C][S], fc1 bias, fc2 [S][C], fc2 bias, the matrices packed in panels of 32
+// outputs and the biases padded to whole panels (kernels/gemm/packing.hpp).
 #pragma once
 
 #include <array>
@@ -25,6 +26,7 @@
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/core/executor.hpp"
 #include "joule/kernels/elementwise/dispatch.hpp"
+#include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/kernel_name.hpp"
 #include "joule/kernels/linear/dispatch.hpp"
 #include "joule/kernels/pool/dispatch.hpp"
@@ -60,11 +62,11 @@ constexpr SqueezeSpec to_squeeze_spec(SqueezeSpec spec) { return spec; }
 [[gnu::noinline]] inline void pack_squeeze_excite_weights(int channels, int squeezed, const float* const* sources, float* storage,
                                         std::size_t fc1_bias_offset, std::size_t fc2_offset,
                                         std::size_t fc2_bias_offset) {
+  using kernels::gemm::packed_index;
   for (int s = 0; s < squeezed; ++s)
     for (int c = 0; c < channels; ++c) {
-      storage[static_cast<std::size_t>(c) * squeezed + s] = sources[0][static_cast<std::size_t>(s) * channels + c];
-      storage[fc2_offset + static_cast<std::size_t>(s) * channels + c] =
-          sources[2][static_cast<std::size_t>(c) * squeezed + s];
+      storage[packed_index(c, s, channels)] = sources[0][static_cast<std::size_t>(s) * channels + c];
+      storage[fc2_offset + packed_index(s, c, squeezed)] = sources[2][static_cast<std::size_t>(c) * squeezed + s];
     }
   for (int s = 0; s < squeezed; ++s) storage[fc1_bias_offset + s] = sources[1][s];
   for (int c = 0; c < channels; ++c) storage[fc2_bias_offset + c] = sources[3][c];
@@ -86,10 +88,10 @@ struct BoundSqueezeExcite {
   static constexpr int squeezed = squeeze_channels(Spec::squeeze, channels);
 
   static constexpr std::size_t fc_weights = static_cast<std::size_t>(channels) * squeezed;
-  static constexpr std::size_t fc1_bias_offset = aligned_floats(fc_weights);
-  static constexpr std::size_t fc2_offset = fc1_bias_offset + aligned_floats(squeezed);
-  static constexpr std::size_t fc2_bias_offset = fc2_offset + aligned_floats(fc_weights);
-  static constexpr std::size_t weight_floats = fc2_bias_offset + channels;
+  static constexpr std::size_t fc1_bias_offset = aligned_floats(kernels::gemm::packed_size(channels, squeezed));
+  static constexpr std::size_t fc2_offset = fc1_bias_offset + kernels::gemm::padded_cols(squeezed);
+  static constexpr std::size_t fc2_bias_offset = fc2_offset + aligned_floats(kernels::gemm::packed_size(squeezed, channels));
+  static constexpr std::size_t weight_floats = fc2_bias_offset + kernels::gemm::padded_cols(channels);
 
   static constexpr std::size_t hidden_offset = aligned_floats(channels);
   static constexpr std::size_t gate_offset = hidden_offset + aligned_floats(squeezed);

@@ -1,11 +1,13 @@
 // Reference 2-D convolution, NHWC, any kernel size, stride, padding, dilation and groups.
-// Weights are [kernel_h][kernel_w][in_channels / groups][out_channels] (HWIO).
+// Weights are the [kernel_h * kernel_w * in_channels / groups][out_channels] matrix (HWIO order of
+// rows) in the packed layout of gemm/packing.hpp.
 #pragma once
 
 #include <cstddef>
 
 #include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/gemm/packing.hpp"
 
 namespace joule::kernels::conv {
 
@@ -15,6 +17,7 @@ void reference(const ConvGeometry& g, const float* input, const float* weights, 
                float* output, int first_row = 0, int last_row = -1) {
   const int in_per_group = g.in_channels / g.groups;
   const int out_per_group = g.out_channels / g.groups;
+  const int rows = g.kernel_height * g.kernel_width * in_per_group;
   if (last_row < 0) last_row = g.out_height;
   for (int oy = first_row; oy < last_row; ++oy) {
     for (int ox = 0; ox < g.out_width; ++ox) {
@@ -30,11 +33,10 @@ void reference(const ConvGeometry& g, const float* input, const float* weights, 
             if (ix < 0 || ix >= g.in_width) continue;
             const float* in =
                 input + (static_cast<std::size_t>(iy) * g.in_width + ix) * g.in_channels + first_in;
-            const float* w = weights +
-                             (static_cast<std::size_t>(ky) * g.kernel_width + kx) * in_per_group *
-                                 g.out_channels +
-                             o;
-            for (int i = 0; i < in_per_group; ++i) sum += in[i] * w[i * g.out_channels];
+            const int first_row = (ky * g.kernel_width + kx) * in_per_group;
+            for (int i = 0; i < in_per_group; ++i) {
+              sum += in[i] * weights[gemm::packed_index(first_row + i, o, rows)];
+            }
           }
         }
         out[o] = Act::apply(sum);

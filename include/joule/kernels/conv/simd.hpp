@@ -16,14 +16,15 @@ JOULE_SIMD_CODE_BEGIN
 
 namespace joule::kernels::conv {
 
-/// Output rows [first_row, last_row) of the convolution; weights HWIO, bias may be null.
+/// Output rows [first_row, last_row) of the convolution; weights packed [kh * kw * in][out]
+/// (gemm/packing.hpp), bias padded to whole panels or null.
 template <class Arch, Activation Act>
 void simd(const ConvGeometry& g, int first_row, int last_row, const float* input, const float* weights,
           const float* bias, float* output) {
   gemm::TileArgs args{};
   args.depth = g.in_channels;
+  args.b_rows = g.kernel_height * g.kernel_width * g.in_channels;
   args.b = weights;
-  args.b_stride = static_cast<std::size_t>(g.out_channels);
   args.bias = bias;
   args.c = output;
   args.c_stride = static_cast<std::size_t>(g.out_channels);

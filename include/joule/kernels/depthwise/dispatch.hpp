@@ -38,6 +38,29 @@ void run(const ConvGeometry& g, int first_row, int last_row, const float* input,
   reference<Act>(g, input, weights, bias, output, first_row, last_row);
 }
 
+/// One output row from the kernel_height input rows under it (null over the padding): what the
+/// fused inverted residual calls on its ring of expanded rows. Rows for dilation d are the input
+/// rows oy * stride - pad + ky * d.
+template <Activation Act>
+void run_row(const ConvGeometry& g, const float* const* rows, const float* weights, const float* bias, float* out_row) {
+#if JOULE_SIMD
+  if (uses_simd(g)) {
+    using A = arch::Default;
+    const auto go = [&]<int K, int S>() { simd_row<A, K, S, Act>(g, rows, weights, bias, out_row); };
+    switch (g.kernel_width * 10 + g.stride_width) {
+      case 31: go.template operator()<3, 1>(); return;
+      case 32: go.template operator()<3, 2>(); return;
+      case 51: go.template operator()<5, 1>(); return;
+      case 52: go.template operator()<5, 2>(); return;
+      case 71: go.template operator()<7, 1>(); return;
+      case 72: go.template operator()<7, 2>(); return;
+      default: break;
+    }
+  }
+#endif
+  reference_row<Act>(g, rows, weights, bias, out_row);
+}
+
 constexpr KernelName name(const ConvGeometry& g) {
   if (!uses_simd(g)) return kernel_name("dwconv", "", false);
   Text<16> shape;

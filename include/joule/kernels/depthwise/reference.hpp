@@ -36,4 +36,26 @@ void reference(const ConvGeometry& g, const float* input, const float* weights, 
   }
 }
 
+/// One output row from the kernel_height input rows under it (null over the padding).
+template <Activation Act>
+void reference_row(const ConvGeometry& g, const float* const* rows, const float* weights, const float* bias,
+                   float* out_row) {
+  const int channels = g.in_channels;
+  for (int ox = 0; ox < g.out_width; ++ox) {
+    for (int c = 0; c < channels; ++c) {
+      float sum = bias ? bias[c] : 0.0f;
+      for (int ky = 0; ky < g.kernel_height; ++ky) {
+        if (rows[ky] == nullptr) continue;
+        for (int kx = 0; kx < g.kernel_width; ++kx) {
+          const int ix = ox * g.stride_width - g.pad_left + kx * g.dilation_width;
+          if (ix < 0 || ix >= g.in_width) continue;
+          sum += rows[ky][static_cast<std::size_t>(ix) * channels + c] *
+                 weights[(static_cast<std::size_t>(ky) * g.kernel_width + kx) * channels + c];
+        }
+      }
+      out_row[static_cast<std::size_t>(ox) * channels + c] = Act::apply(sum);
+    }
+  }
+}
+
 }  // namespace joule::kernels::depthwise

@@ -1,8 +1,9 @@
 // SIMD depthwise convolution, NHWC, specialized on kernel size and stride (3, 5, 7 and 1, 2, the
-// shapes MobileNet and EfficientNet use). Channels go in SIMD registers; for each register of
-// channels the K x K filter taps stay in registers across a whole output row, so each
-// multiply-add loads only its input. Columns whose taps all fall inside the input skip the
-// bounds checks; rows of padding are left out; channel tails use partial loads and stores.
+// shapes MobileNet and EfficientNet use). Channels go in SIMD registers. Output pixels are
+// computed a group at a time, channels inside: each input column of the group is loaded once and
+// serves every tap over it, and the data is read in order, so rows of any width stream through
+// the cache. Groups at the borders read the padding as zeros; rows of padding are left out;
+// channel tails use partial loads and stores.
 #pragma once
 
 #include <cstddef>
@@ -20,95 +21,123 @@ namespace joule::kernels::depthwise {
 
 namespace detail {
 
-template <class Arch, int K, int S, bool Partial, Activation Act>
-inline void row_block(const ConvGeometry& g, const float* const* rows, int interior_begin, int interior_end,
-                      int c0, int width, const float* weights, const float* bias, float* out_row) {
+/// Output pixels computed together: P accumulators, the P * S + K - S input columns they need
+/// and one row of K weights must fit the register file.
+template <class Arch, int K, int S>
+constexpr int pixels_per_group() {
+  constexpr int registers = xsimd::batch<float, Arch>::size == 16 ? 32 :
+#if defined(__aarch64__)
+                                                                    32;
+#else
+                                                                    16;
+#endif
+  for (int p : {8, 4, 2}) {
+    if (p + (p - 1) * S + K + K <= registers - 2) return p;
+  }
+  return 1;
+}
+
+template <class Arch, bool Partial>
+inline xsimd::batch<float, Arch> load(const float* p, int width) {
+  if constexpr (Partial) {
+    return arch::load_partial<Arch>(p, static_cast<std::size_t>(width));
+  } else {
+    return xsimd::batch<float, Arch>::load_unaligned(p);
+  }
+}
+
+template <class Arch, bool Partial, Activation Act>
+inline void store(float* p, xsimd::batch<float, Arch> value, int width) {
+  value = Act::apply_batch(value);
+  if constexpr (Partial) {
+    arch::store_partial<Arch>(p, value, static_cast<std::size_t>(width));
+  } else {
+    value.store_unaligned(p);
+  }
+}
+
+/// P output pixels ox0 .. ox0 + P - 1, channels [c0, c0 + width). Each input column is loaded
+/// once and used by every tap that covers it. With Checked, columns outside the input (the
+/// padding at the left and right borders) read as zeros.
+template <class Arch, int K, int S, int P, bool Checked, bool Partial, Activation Act>
+inline void pixel_group(const ConvGeometry& g, const float* const* rows, int ox0, int c0, int width,
+                        const float* weights, const float* bias, float* out_row) {
   using Batch = xsimd::batch<float, Arch>;
+  constexpr int columns = (P - 1) * S + K;
   const std::size_t channels = static_cast<std::size_t>(g.in_channels);
-  const auto load = [&](const float* p) {
-    if constexpr (Partial) {
-      return arch::load_partial<Arch>(p, static_cast<std::size_t>(width));
-    } else {
-      return Batch::load_unaligned(p);
-    }
-  };
-
-  Batch w[K * K];
-  for (int t = 0; t < K * K; ++t) w[t] = load(weights + static_cast<std::size_t>(t) * channels + c0);
-  const Batch b = bias ? load(bias + c0) : Batch(0.0f);
-
-  const auto store = [&](int ox, Batch value) {
-    value = Act::apply_batch(value);
-    float* out = out_row + static_cast<std::size_t>(ox) * channels + c0;
-    if constexpr (Partial) {
-      arch::store_partial<Arch>(out, value, static_cast<std::size_t>(width));
-    } else {
-      value.store_unaligned(out);
-    }
-  };
-  const auto border = [&](int ox) {
-    Batch acc = b;
-    for (int ky = 0; ky < K; ++ky) {
-      if (rows[ky] == nullptr) continue;
-      for (int kx = 0; kx < K; ++kx) {
-        const int ix = ox * S - g.pad_left + kx;
-        if (ix < 0 || ix >= g.in_width) continue;
-        acc = xsimd::fma(load(rows[ky] + static_cast<std::size_t>(ix) * channels + c0), w[ky * K + kx], acc);
+  const int first_column = ox0 * S - g.pad_left;
+  Batch acc[P];
+  const Batch b = bias ? load<Arch, Partial>(bias + c0, width) : Batch(0.0f);
+  JOULE_UNROLL for (int p = 0; p < P; ++p) acc[p] = b;
+  JOULE_UNROLL for (int ky = 0; ky < K; ++ky) {
+    if (rows[ky] == nullptr) continue;
+    Batch column[columns];
+    JOULE_UNROLL for (int j = 0; j < columns; ++j) {
+      const int ix = first_column + j;
+      if (Checked && (ix < 0 || ix >= g.in_width)) {
+        column[j] = Batch(0.0f);
+      } else {
+        column[j] = load<Arch, Partial>(rows[ky] + static_cast<std::size_t>(ix) * channels + c0, width);
       }
     }
-    store(ox, acc);
-  };
-
-  for (int ox = 0; ox < interior_begin; ++ox) border(ox);
-  for (int ox = interior_begin; ox < interior_end; ++ox) {
-    Batch acc = b;
-    const std::size_t first = static_cast<std::size_t>(ox * S - g.pad_left) * channels + c0;
-    JOULE_UNROLL for (int ky = 0; ky < K; ++ky) {
-      if (rows[ky] == nullptr) continue;
-      const float* in = rows[ky] + first;
-      JOULE_UNROLL for (int kx = 0; kx < K; ++kx) acc = xsimd::fma(load(in + kx * channels), w[ky * K + kx], acc);
+    const float* w = weights + static_cast<std::size_t>(ky) * K * channels + c0;
+    JOULE_UNROLL for (int kx = 0; kx < K; ++kx) {
+      const Batch tap = load<Arch, Partial>(w + kx * channels, width);
+      JOULE_UNROLL for (int p = 0; p < P; ++p) acc[p] = xsimd::fma(column[p * S + kx], tap, acc[p]);
     }
-    store(ox, acc);
   }
-  for (int ox = interior_end; ox < g.out_width; ++ox) border(ox);
+  JOULE_UNROLL for (int p = 0; p < P; ++p)
+    store<Arch, Partial, Act>(out_row + static_cast<std::size_t>(ox0 + p) * channels + c0, acc[p], width);
 }
 
 }  // namespace detail
+
+/// One output row from the K input rows under it (null where the kernel hangs over the padding).
+/// Rows may come from anywhere, such as the ring buffer of a fused inverted residual. For each
+/// register of channels, pixels go in groups as wide as the registers allow, then narrower groups
+/// for the rest of the row; groups that reach over the left or right border are checked.
+template <class Arch, int K, int S, Activation Act>
+void simd_row(const ConvGeometry& g, const float* const* rows, const float* weights, const float* bias,
+              float* out_row) {
+  constexpr int group = detail::pixels_per_group<Arch, K, S>();
+  constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
+  const auto pass = [&]<bool Partial>(int c0, int width) {
+    const auto at = [&]<int P>(int ox) {
+      const bool inside = ox * S - g.pad_left >= 0 && (ox + P - 1) * S - g.pad_left + K - 1 < g.in_width;
+      if (inside) {
+        detail::pixel_group<Arch, K, S, P, false, Partial, Act>(g, rows, ox, c0, width, weights, bias, out_row);
+      } else {
+        detail::pixel_group<Arch, K, S, P, true, Partial, Act>(g, rows, ox, c0, width, weights, bias, out_row);
+      }
+    };
+    int ox = 0;
+    for (; ox + group <= g.out_width; ox += group) at.template operator()<group>(ox);
+    if constexpr (group > 4) {
+      for (; ox + 4 <= g.out_width; ox += 4) at.template operator()<4>(ox);
+    }
+    if constexpr (group > 2) {
+      for (; ox + 2 <= g.out_width; ox += 2) at.template operator()<2>(ox);
+    }
+    for (; ox < g.out_width; ++ox) at.template operator()<1>(ox);
+  };
+  int c0 = 0;
+  for (; c0 + lanes <= g.in_channels; c0 += lanes) pass.template operator()<false>(c0, lanes);
+  if (c0 < g.in_channels) pass.template operator()<true>(c0, g.in_channels - c0);
+}
 
 /// Output rows [first_row, last_row); weights [K][K][channels], bias may be null. Requires
 /// dilation 1 and kernel / stride equal to K / S.
 template <class Arch, int K, int S, Activation Act>
 void simd(const ConvGeometry& g, int first_row, int last_row, const float* input, const float* weights,
           const float* bias, float* output) {
-  using Batch = xsimd::batch<float, Arch>;
-  constexpr int lanes = static_cast<int>(Batch::size);
   const std::size_t channels = static_cast<std::size_t>(g.in_channels);
-
-  int interior_begin = (g.pad_left + S - 1) / S;
-  int interior_end = 0;
-  for (int ox = g.out_width - 1; ox >= 0; --ox) {
-    if (ox * S - g.pad_left + K - 1 < g.in_width) {
-      interior_end = ox + 1;
-      break;
-    }
-  }
-  if (interior_begin > interior_end) interior_begin = interior_end;
-
   for (int oy = first_row; oy < last_row; ++oy) {
     const float* rows[K];
     for (int ky = 0; ky < K; ++ky) {
       const int iy = oy * S - g.pad_top + ky;
       rows[ky] = (iy < 0 || iy >= g.in_height) ? nullptr : input + static_cast<std::size_t>(iy) * g.in_width * channels;
     }
-    float* out_row = output + static_cast<std::size_t>(oy) * g.out_width * channels;
-    int c0 = 0;
-    for (; c0 + lanes <= g.in_channels; c0 += lanes) {
-      detail::row_block<Arch, K, S, false, Act>(g, rows, interior_begin, interior_end, c0, lanes, weights, bias, out_row);
-    }
-    if (c0 < g.in_channels) {
-      detail::row_block<Arch, K, S, true, Act>(g, rows, interior_begin, interior_end, c0, g.in_channels - c0, weights,
-                                               bias, out_row);
-    }
+    simd_row<Arch, K, S, Act>(g, rows, weights, bias, output + static_cast<std::size_t>(oy) * g.out_width * channels);
   }
 }
 

@@ -5,8 +5,9 @@
 // other; a KxK convolution has K*K taps whose A rows are pixels of the input (or a row of zeros
 // where the kernel hangs over the padding), found through an indirection table.
 //
-// B is joule's weight layout as stored ([taps * depth][cols], row stride `b_stride`), so no packing
-// is needed. Columns past `cols` (a tail narrower than the tile) are never read or written.
+// B is joule's packed weight layout (gemm/packing.hpp: panels of 32 columns, zero-padded), read
+// panel by panel in order, so no tile needs a partial load of weights. The bias is padded the
+// same way. Columns of C past `cols` (a tail narrower than the tile) are never written.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 #include "joule/arch/partial.hpp"
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/gemm/packing.hpp"
 
 #if JOULE_SIMD
 
@@ -48,9 +50,9 @@ struct TileArgs {
   int cols;                // columns of this tile that exist (<= Vectors * lanes)
   int taps;
   int depth;
-  const float* b;          // B, row stride b_stride
-  std::size_t b_stride;
-  const float* bias;       // may be null
+  int b_rows;              // rows of the whole packed B: all taps x depth
+  const float* b;          // packed B
+  const float* bias;       // padded to whole panels; may be null
   const float* residual;   // [M][c_stride], may be null
   float* c;
   std::size_t c_stride;
@@ -62,33 +64,31 @@ template <class Arch, int Rows, int Vectors, bool Partial, Activation Act, class
 inline void tile(const ARows& a, const TileArgs& args) {
   using Batch = xsimd::batch<float, Arch>;
   constexpr int lanes = static_cast<int>(Batch::size);
+  static_assert(Vectors * lanes <= panel_width && panel_width % (Vectors * lanes) == 0,
+                "a tile lies within one panel of packed weights");
   const int last_cols = args.cols - (Vectors - 1) * lanes;  // columns in the last register
 
-  const auto load_b = [&](const float* row, int v) {
-    if constexpr (Partial) {
-      if (v == Vectors - 1) return arch::load_partial<Arch>(row + v * lanes, static_cast<std::size_t>(last_cols));
-    }
-    return Batch::load_unaligned(row + v * lanes);
-  };
+  // This tile's columns within its panel.
+  const float* panel = args.b + packed_index(0, args.n0, args.b_rows);
 
   Batch acc[Rows][Vectors];
   JOULE_UNROLL for (int v = 0; v < Vectors; ++v) {
-    const Batch start = args.bias ? load_b(args.bias + args.n0, v) : Batch(0.0f);
+    const Batch start = args.bias ? Batch::load_unaligned(args.bias + args.n0 + v * lanes) : Batch(0.0f);
     JOULE_UNROLL for (int r = 0; r < Rows; ++r) acc[r][v] = start;
   }
 
   for (int t = 0; t < args.taps; ++t) {
     const float* rows[Rows];
     JOULE_UNROLL for (int r = 0; r < Rows; ++r) rows[r] = a.row(args.m0 + r, t);
-    const float* b = args.b + static_cast<std::size_t>(a.weight_tap(t)) * args.depth * args.b_stride + args.n0;
+    const float* b = panel + static_cast<std::size_t>(a.weight_tap(t)) * args.depth * panel_width;
     for (int k = 0; k < args.depth; ++k) {
       Batch weights[Vectors];
-      JOULE_UNROLL for (int v = 0; v < Vectors; ++v) weights[v] = load_b(b, v);
+      JOULE_UNROLL for (int v = 0; v < Vectors; ++v) weights[v] = Batch::load_unaligned(b + v * lanes);
       JOULE_UNROLL for (int r = 0; r < Rows; ++r) {
         const Batch value(rows[r][k]);
         JOULE_UNROLL for (int v = 0; v < Vectors; ++v) acc[r][v] = xsimd::fma(value, weights[v], acc[r][v]);
       }
-      b += args.b_stride;
+      b += panel_width;
     }
   }
 
@@ -130,38 +130,57 @@ constexpr int main_rows() {
   return vector_registers<Arch>() == 32 ? 12 : 6;
 }
 
-/// C for rows [m_begin, m_end) and all `cols` columns, tiles of main_rows() x 2 registers, then
-/// narrower tiles for the row and column tails.
+/// C for rows [m_begin, m_end) and all `cols` columns. Column tiles are two registers wide (the
+/// second partial when fewer columns remain), rows go main_rows() at a time, then 4, then 1.
+///
+/// When B is small it stays in cache while all row blocks pass over it column tile by column tile
+/// (rows outside). When B is large (the 7x7 layers' 960x320 or 320x1280), each column tile's panel
+/// of B is the part kept in cache while every row block passes over it (columns outside), so B is
+/// read from memory once, in order, instead of once per row block.
 template <class Arch, Activation Act, class ARows>
 void run_rows(const ARows& a, std::size_t m_begin, std::size_t m_end, TileArgs args, int cols) {
   constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
-  constexpr int rows = main_rows<Arch>();
+  constexpr int main = main_rows<Arch>();
 
-  const auto columns = [&]<int Rows>(std::size_t m0) {
+  // One column tile at column n over the given rows.
+  const auto tile_at = [&]<int Rows>(std::size_t m0, int n) {
     args.m0 = m0;
-    int n = 0;
-    for (; n + 2 * lanes <= cols; n += 2 * lanes) {
-      args.n0 = n;
+    args.n0 = n;
+    const int remaining = cols - n;
+    if (remaining >= 2 * lanes) {
       args.cols = 2 * lanes;
       tile<Arch, Rows, 2, false, Act>(a, args);
-    }
-    if (n + lanes <= cols) {
-      args.n0 = n;
+    } else if (remaining > lanes) {
+      args.cols = remaining;
+      tile<Arch, Rows, 2, true, Act>(a, args);
+    } else if (remaining == lanes) {
       args.cols = lanes;
       tile<Arch, Rows, 1, false, Act>(a, args);
-      n += lanes;
-    }
-    if (n < cols) {
-      args.n0 = n;
-      args.cols = cols - n;
+    } else {
+      args.cols = remaining;
       tile<Arch, Rows, 1, true, Act>(a, args);
     }
   };
+  const auto rows_at = [&](int n) {
+    std::size_t m = m_begin;
+    for (; m + main <= m_end; m += main) tile_at.template operator()<main>(m, n);
+    for (; m + 4 <= m_end; m += 4) tile_at.template operator()<4>(m, n);
+    for (; m < m_end; ++m) tile_at.template operator()<1>(m, n);
+  };
 
+  constexpr std::size_t cached_b_bytes = 256 * 1024;
+  const std::size_t b_bytes = packed_size(args.b_rows, cols) * sizeof(float);
+  if (b_bytes > cached_b_bytes) {
+    for (int n = 0; n < cols; n += 2 * lanes) rows_at(n);
+    return;
+  }
+  const auto columns_at = [&]<int Rows>(std::size_t m0) {
+    for (int n = 0; n < cols; n += 2 * lanes) tile_at.template operator()<Rows>(m0, n);
+  };
   std::size_t m = m_begin;
-  for (; m + rows <= m_end; m += rows) columns.template operator()<rows>(m);
-  for (; m + 4 <= m_end; m += 4) columns.template operator()<4>(m);
-  for (; m < m_end; ++m) columns.template operator()<1>(m);
+  for (; m + main <= m_end; m += main) columns_at.template operator()<main>(m);
+  for (; m + 4 <= m_end; m += 4) columns_at.template operator()<4>(m);
+  for (; m < m_end; ++m) columns_at.template operator()<1>(m);
 }
 
 }  // namespace joule::kernels::gemm

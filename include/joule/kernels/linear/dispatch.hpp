@@ -11,12 +11,12 @@ template <Activation Act>
 void run(int in_features, int out_features, const float* input, const float* weights, const float* bias,
          float* output) {
 #if JOULE_SIMD
-  simd<arch::Default, Act>(0, out_features, in_features, out_features, input, weights, bias, output);
+  simd<arch::Default, Act>(in_features, out_features, input, weights, bias, output);
 #else
   reference<Act>(in_features, out_features, input, weights, bias, output);
 #endif
 }
 
-constexpr KernelName name() { return kernel_name("linear", "4v", JOULE_SIMD); }
+constexpr KernelName name() { return kernel_name("linear", "8v", JOULE_SIMD); }
 
 }  // namespace joule::kernels::linear

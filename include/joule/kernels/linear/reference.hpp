@@ -1,9 +1,11 @@
-// Reference fully connected layer. Weights are [in_features][out_features].
+// Reference fully connected layer. Weights are [in_features][out_features] in the packed layout
+// of gemm/packing.hpp.
 #pragma once
 
 #include <cstddef>
 
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/gemm/packing.hpp"
 
 namespace joule::kernels::linear {
 
@@ -13,7 +15,7 @@ void reference(int in_features, int out_features, const float* input, const floa
                const float* bias, float* output) {
   for (int o = 0; o < out_features; ++o) {
     float sum = bias ? bias[o] : 0.0f;
-    for (int i = 0; i < in_features; ++i) sum += input[i] * weights[std::size_t(i) * out_features + o];
+    for (int i = 0; i < in_features; ++i) sum += input[i] * weights[gemm::packed_index(i, o, in_features)];
     output[o] = Act::apply(sum);
   }
 }

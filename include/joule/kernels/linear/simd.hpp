@@ -1,5 +1,6 @@
-// SIMD fully connected layer (a matrix-vector product): output features in registers, four
-// registers at a time, each input feature broadcast against a row of joule's [in][out] weights.
+// SIMD fully connected layer (a matrix-vector product) on packed weights: a few panels of 32
+// output features at a time, eight registers of accumulators (enough independent chains to cover
+// the FMA latency), each input feature broadcast against the panels' rows, read in order.
 #pragma once
 
 #include <cstddef>
@@ -7,54 +8,65 @@
 #include "joule/arch/partial.hpp"
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/gemm/packing.hpp"
 
 #if JOULE_SIMD
 
 JOULE_SIMD_CODE_BEGIN
-
 namespace joule::kernels::linear {
 
 namespace detail {
-template <class Arch, int Vectors, bool Partial, Activation Act>
-inline void block(int in_features, int out_features, int o0, int width, const float* input, const float* weights,
-                  const float* bias, float* output) {
+/// Panels [p0, p0 + Panels) of the output, Vectors registers per panel.
+template <class Arch, int Panels, Activation Act>
+inline void panels(int in_features, int out_features, int p0, const float* input, const float* weights,
+                   const float* bias, float* output) {
   using Batch = xsimd::batch<float, Arch>;
   constexpr int lanes = static_cast<int>(Batch::size);
-  const auto load = [&](const float* p, int v) {
-    if constexpr (Partial) {
-      if (v == Vectors - 1) return arch::load_partial<Arch>(p + v * lanes, static_cast<std::size_t>(width - v * lanes));
+  constexpr int vectors = gemm::panel_width / lanes;
+  const std::size_t panel_floats = static_cast<std::size_t>(in_features) * gemm::panel_width;
+  Batch acc[Panels][vectors];
+  JOULE_UNROLL for (int p = 0; p < Panels; ++p) {
+    JOULE_UNROLL for (int v = 0; v < vectors; ++v) {
+      acc[p][v] = bias ? Batch::load_unaligned(bias + static_cast<std::size_t>(p0 + p) * gemm::panel_width + v * lanes)
+                        : Batch(0.0f);
     }
-    return Batch::load_unaligned(p + v * lanes);
-  };
-  Batch acc[Vectors];
-  JOULE_UNROLL for (int v = 0; v < Vectors; ++v) acc[v] = bias ? load(bias + o0, v) : Batch(0.0f);
-  const float* w = weights + o0;
-  for (int i = 0; i < in_features; ++i, w += out_features) {
-    const Batch x(input[i]);
-    JOULE_UNROLL for (int v = 0; v < Vectors; ++v) acc[v] = xsimd::fma(x, load(w, v), acc[v]);
   }
-  JOULE_UNROLL for (int v = 0; v < Vectors; ++v) {
-    const Batch value = Act::apply_batch(acc[v]);
-    if (Partial && v == Vectors - 1) {
-      arch::store_partial<Arch>(output + o0 + v * lanes, value, static_cast<std::size_t>(width - v * lanes));
-    } else {
-      value.store_unaligned(output + o0 + v * lanes);
+  const float* w = weights + static_cast<std::size_t>(p0) * panel_floats;
+  for (int i = 0; i < in_features; ++i, w += gemm::panel_width) {
+    const Batch x(input[i]);
+    JOULE_UNROLL for (int p = 0; p < Panels; ++p) {
+      JOULE_UNROLL for (int v = 0; v < vectors; ++v) {
+        acc[p][v] = xsimd::fma(x, Batch::load_unaligned(w + p * panel_floats + v * lanes), acc[p][v]);
+      }
+    }
+  }
+  JOULE_UNROLL for (int p = 0; p < Panels; ++p) {
+    JOULE_UNROLL for (int v = 0; v < vectors; ++v) {
+      const std::size_t first = static_cast<std::size_t>(p0 + p) * gemm::panel_width + v * lanes;
+      const std::size_t outputs = static_cast<std::size_t>(out_features);
+      const Batch value = Act::apply_batch(acc[p][v]);
+      if (first + lanes <= outputs) {
+        value.store_unaligned(output + first);
+      } else if (first < outputs) {
+        arch::store_partial<Arch>(output + first, value, outputs - first);
+      }
     }
   }
 }
 }  // namespace detail
 
-/// Output features [first, last) of Act(input * W + bias); bias may be null.
+/// Act(input * W + bias) for all out_features; W packed [in][out], bias padded or null.
 template <class Arch, Activation Act>
-void simd(int first, int last, int in_features, int out_features, const float* input, const float* weights,
-          const float* bias, float* output) {
+void simd(int in_features, int out_features, const float* input, const float* weights, const float* bias,
+          float* output) {
   constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
-  int o = first;
-  for (; o + 4 * lanes <= last; o += 4 * lanes)
-    detail::block<Arch, 4, false, Act>(in_features, out_features, o, 4 * lanes, input, weights, bias, output);
-  for (; o + lanes <= last; o += lanes)
-    detail::block<Arch, 1, false, Act>(in_features, out_features, o, lanes, input, weights, bias, output);
-  if (o < last) detail::block<Arch, 1, true, Act>(in_features, out_features, o, last - o, input, weights, bias, output);
+  // Eight accumulator registers: as many panels as that allows.
+  constexpr int group = lanes * 8 / gemm::panel_width > 0 ? lanes * 8 / gemm::panel_width : 1;
+  const int panel_count = (out_features + gemm::panel_width - 1) / gemm::panel_width;
+  int p = 0;
+  for (; p + group <= panel_count; p += group)
+    detail::panels<Arch, group, Act>(in_features, out_features, p, input, weights, bias, output);
+  for (; p < panel_count; ++p) detail::panels<Arch, 1, Act>(in_features, out_features, p, input, weights, bias, output);
 }
 
 }  // namespace joule::kernels::linear

@@ -1,10 +1,11 @@
 // Reference pointwise (1x1) convolution: a [pixels x in] by [in x out] matrix product.
-// Weights are [in_channels][out_channels].
+// Weights are [in_channels][out_channels] in the packed layout of gemm/packing.hpp.
 #pragma once
 
 #include <cstddef>
 
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/kernels/gemm/packing.hpp"
 
 namespace joule::kernels::pointwise {
 
@@ -17,7 +18,7 @@ void reference(std::size_t pixels, int in_channels, int out_channels, const floa
     float* out = output + p * out_channels;
     for (int o = 0; o < out_channels; ++o) {
       float sum = bias ? bias[o] : 0.0f;
-      for (int i = 0; i < in_channels; ++i) sum += in[i] * weights[std::size_t(i) * out_channels + o];
+      for (int i = 0; i < in_channels; ++i) sum += in[i] * weights[gemm::packed_index(i, o, in_channels)];
       if (residual) sum += residual[p * out_channels + o];
       out[o] = Act::apply(sum);
     }

@@ -1,4 +1,4 @@
-// SIMD pointwise (1x1) convolution: the GEMM tile over pixels x output channels, on joule's
+// SIMD pointwise (1x1) convolution: the GEMM tile over pixels x output channels, on packed
 // [in][out] weights, bias, activation and an optional residual fused into the store.
 #pragma once
 
@@ -20,8 +20,8 @@ void simd(std::size_t first, std::size_t last, int in_channels, int out_channels
   gemm::TileArgs args{};
   args.taps = 1;
   args.depth = in_channels;
+  args.b_rows = in_channels;
   args.b = weights;
-  args.b_stride = static_cast<std::size_t>(out_channels);
   args.bias = bias;
   args.residual = residual;
   args.c = output;

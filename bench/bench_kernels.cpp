@@ -1,0 +1,112 @@
+// joule's kernels on the real layer shapes of MobileNetV2, MobileNetV3-Large and EfficientNet-B0
+// (bench/shapes.hpp), as the layers call them (the dispatched SIMD kernel, one thread), next to
+// the reference kernels for the MobileNetV2 shapes. Names: pointwise/joule/<model>/<shape>,
+// depthwise/joule/<model>/<shape>/k<K>s<S>, pointwise/reference/..., depthwise/reference/...
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "bench_common.hpp"
+#include "joule/kernels/depthwise/dispatch.hpp"
+#include "joule/kernels/gemm/packing.hpp"
+#include "joule/kernels/pointwise/dispatch.hpp"
+#include "shapes.hpp"
+
+namespace joule::bench {
+namespace {
+
+std::vector<float> random_values(std::size_t count, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::vector<float> values(count);
+  for (float& v : values) v = value(engine);
+  return values;
+}
+
+kernels::ConvGeometry depthwise_geometry(const DepthwiseShape& s) {
+  kernels::ConvGeometry g;
+  g.in_height = s.height;
+  g.in_width = s.width;
+  g.in_channels = g.out_channels = g.groups = s.channels;
+  g.kernel_height = g.kernel_width = s.kernel;
+  g.stride_height = g.stride_width = s.stride;
+  g.pad_top = g.pad_left = (s.kernel - 1) / 2;
+  g.out_height = kernels::conv_output_size(s.height, s.kernel, s.stride, g.pad_top, 1);
+  g.out_width = kernels::conv_output_size(s.width, s.kernel, s.stride, g.pad_left, 1);
+  return g;
+}
+
+void pointwise(benchmark::State& state, PointwiseShape s, bool reference) {
+  const std::size_t pixels = static_cast<std::size_t>(s.height) * s.width;
+  const auto in = random_values(pixels * s.in_channels, 1);
+  // Weights and bias in the packed layout the kernels read (padding included).
+  const auto w = random_values(kernels::gemm::packed_size(s.in_channels, s.out_channels), 2);
+  const auto bias = random_values(kernels::gemm::padded_cols(s.out_channels), 3);
+  std::vector<float> out(pixels * s.out_channels);
+  for (auto _ : state) {
+    if (reference) {
+      kernels::pointwise::reference<ReLU6>(pixels, s.in_channels, s.out_channels, in.data(), w.data(), bias.data(),
+                                           out.data());
+    } else {
+      kernels::pointwise::run<ReLU6>(0, pixels, s.in_channels, s.out_channels, in.data(), w.data(), bias.data(), nullptr,
+                                     out.data());
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, double(pixels) * s.in_channels * s.out_channels,
+               4.0 * double(in.size() + std::size_t(s.in_channels) * s.out_channels + out.size()));
+  state.SetLabel(reference ? "reference" : std::string(kernels::pointwise::name().view()));
+}
+
+void depthwise(benchmark::State& state, DepthwiseShape s, bool reference) {
+  const kernels::ConvGeometry g = depthwise_geometry(s);
+  const auto in = random_values(static_cast<std::size_t>(s.height) * s.width * s.channels, 1);
+  const auto w = random_values(static_cast<std::size_t>(s.kernel) * s.kernel * s.channels, 2);
+  const auto bias = random_values(s.channels, 3);
+  std::vector<float> out(static_cast<std::size_t>(g.out_height) * g.out_width * s.channels);
+  for (auto _ : state) {
+    if (reference) {
+      kernels::depthwise::reference<ReLU6>(g, in.data(), w.data(), bias.data(), out.data());
+    } else {
+      kernels::depthwise::run<ReLU6>(g, 0, g.out_height, in.data(), w.data(), bias.data(), out.data());
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, double(out.size()) * s.kernel * s.kernel, 4.0 * double(in.size() + w.size() + out.size()));
+  state.SetLabel(reference ? "reference" : std::string(kernels::depthwise::name(g).view()));
+}
+
+std::string pointwise_name(const PointwiseShape& s) {
+  return std::string(s.model) + "/" + shape_name(s.height, s.width, s.in_channels) + "->" +
+         std::to_string(s.out_channels);
+}
+std::string depthwise_name(const DepthwiseShape& s) {
+  return std::string(s.model) + "/" + shape_name(s.height, s.width, s.channels) + "/k" + std::to_string(s.kernel) +
+         "s" + std::to_string(s.stride);
+}
+
+const bool registered = [] {
+  for (const PointwiseShape& s : pointwise_shapes) {
+    benchmark::RegisterBenchmark(("pointwise/joule/" + pointwise_name(s)).c_str(), pointwise, s, false)
+        ->Unit(benchmark::kMicrosecond);
+    if (std::string(s.model) == "mobilenet_v2")
+      benchmark::RegisterBenchmark(("pointwise/reference/" + pointwise_name(s)).c_str(), pointwise, s, true)
+          ->Unit(benchmark::kMicrosecond);
+  }
+  for (const DepthwiseShape& s : depthwise_shapes) {
+    benchmark::RegisterBenchmark(("depthwise/joule/" + depthwise_name(s)).c_str(), depthwise, s, false)
+        ->Unit(benchmark::kMicrosecond);
+    if (std::string(s.model) == "mobilenet_v2")
+      benchmark::RegisterBenchmark(("depthwise/reference/" + depthwise_name(s)).c_str(), depthwise, s, true)
+          ->Unit(benchmark::kMicrosecond);
+  }
+  return true;
+}();
+
+}  // namespace
+}  // namespace joule::bench

@@ -1,0 +1,25 @@
+// Building weights in joule's packed layout for kernel-level tests.
+#pragma once
+
+#include <vector>
+
+#include "joule/kernels/gemm/packing.hpp"
+
+namespace testing {
+
+/// A row-major [rows][cols] matrix in the packed panel layout of kernels/gemm/packing.hpp.
+inline std::vector<float> pack_matrix(const std::vector<float>& matrix, int rows, int cols) {
+  std::vector<float> packed(joule::kernels::gemm::packed_size(rows, cols), 0.0f);
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) packed[joule::kernels::gemm::packed_index(r, c, rows)] = matrix[std::size_t(r) * cols + c];
+  return packed;
+}
+
+/// A per-column vector (a bias) padded to whole panels, as layers store it.
+inline std::vector<float> pad_columns(const std::vector<float>& values) {
+  std::vector<float> padded(joule::kernels::gemm::padded_cols(static_cast<int>(values.size())), 0.0f);
+  for (std::size_t i = 0; i < values.size(); ++i) padded[i] = values[i];
+  return padded;
+}
+
+}  // namespace testing
