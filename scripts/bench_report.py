@@ -50,6 +50,10 @@ SPEEDUP_TARGET = 1.8  # 1-thread time / 2-thread time
 PEAK_TARGET = 70.0  # percent of the measured fp32 peak, every pointwise layer
 DEPTHWISE_TARGET_MODEL = "mobilenet_v2"
 
+# A 1-minute load average from which a 2-core machine counts as busy for the cautions: half a
+# core taken by something else already shows in the times.
+BUSY_LOAD = 0.5
+
 MET, NOT_MET, INCOMPLETE, NOT_EVALUATED = "MET", "NOT MET", "INCOMPLETE", "NOT EVALUATED"
 
 TIME_UNIT_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
@@ -509,9 +513,14 @@ def render(data, inputs, machine, gbench_context=None, onnxruntime_version=None,
                    f"{context['num_cpus']} CPUs" if "num_cpus" in context else None,
                    f"{context['mhz_per_cpu']} MHz" if "mhz_per_cpu" in context else None]
         out.append("- joule_bench started: " + ", ".join(d for d in details if d))
-    loads = sorted({obj_load for obj_load in machine.get("onnxruntime_loads", ())})
+    if context.get("joule_simd_target"):
+        out.append(f"- joule's SIMD target in joule_bench: {context['joule_simd_target']}")
+    loads = sorted(set(machine.get("onnxruntime_loads", ())))
     if loads:
         out.append(f"- ONNX Runtime runs started at 1-minute load averages {', '.join(f'{x:.2f}' for x in loads)}")
+    cautions = cautions_for(data, context, loads)
+    if cautions:
+        out += ["", "**Cautions:**", ""] + [f"- {text}" for text in cautions]
 
     out += ["", "## Inputs", ""]
     out += _table(["input", "file", "status"], [(kind, f"`{display_path(path)}`", status) for kind, path, status in inputs])
@@ -607,6 +616,27 @@ def render(data, inputs, machine, gbench_context=None, onnxruntime_version=None,
     if missing:
         out += ["", "## Missing results", ""] + [f"- {note}" for note in missing]
     return "\n".join(out) + "\n", statuses
+
+
+def cautions_for(data, context, onnxruntime_loads):
+    """What makes these numbers less trustworthy, found mechanically in the inputs themselves."""
+    cautions = []
+    busy = []
+    load_avg = context.get("load_avg")
+    if isinstance(load_avg, list) and load_avg and _number(load_avg[0]) and load_avg[0] >= BUSY_LOAD:
+        busy.append(f"joule_bench started at a 1-minute load average of {load_avg[0]:.2f}")
+    if onnxruntime_loads and max(onnxruntime_loads) >= BUSY_LOAD:
+        busy.append(f"ONNX Runtime ran at up to {max(onnxruntime_loads):.2f}")
+    if busy:
+        cautions.append("the machine was not idle: " + "; ".join(busy) + ". Other work inflates times, two-thread "
+                        "times most, and lowers the measured peak.")
+    over = [(m, s) for m, s in data.layer_shapes("pointwise")
+            if (peak_percent(data.layer("pointwise", "joule", m, s), data.peak) or 0.0) > 100.0]
+    if over:
+        cautions.append(f"joule's pointwise runs above 100% of the measured peak on {len(over)} shapes: the peak "
+                        "was measured low (it shares the core with whatever else runs), so every % of peak here "
+                        "reads high.")
+    return cautions
 
 
 def missing_notes(data):

@@ -326,13 +326,16 @@ class ReportTest(TempDirTest):
                              peak_pct=66.9)]
         benchmarks += [entry(f"depthwise/joule/{v2}/112x112x32/k3s1", 40.0),
                        entry(f"depthwise/xnnpack/{v2}/112x112x32/k3s1", 50.0)]
+        # UseRealTime() gives the model benchmarks a /real_time suffix.
         benchmarks += [entry(f"model/joule/{v2}/threads:1", 9.0, "ms"),
-                       entry("model/joule/mobilenet_v3_large/threads:1", 2.5, "ms"),
-                       entry(f"model/xnnpack/{v2}/threads:1", 4.0, "ms"),
-                       entry(f"model/xnnpack/{v2}/threads:2", 2.5, "ms")]
+                       entry("model/joule/mobilenet_v3_large/threads:1/real_time", 2.5, "ms"),
+                       entry(f"model/xnnpack/{v2}/threads:1/real_time", 4.0, "ms"),
+                       entry(f"model/xnnpack/{v2}/threads:2/real_time", 2.5, "ms")]
         gbench = self.write_gbench("joule_bench.json", benchmarks,
                                    {"date": "2026-01-01T00:00:00+00:00", "num_cpus": 2, "load_avg": [0.1, 0.2, 0.3],
-                                    "executable": "build/release/bench/joule_bench", "peak_gflops": "200.0"})
+                                    "executable": "build/peers/bench/joule_bench",
+                                    # The keys bench/main.cpp adds with AddCustomContext.
+                                    "joule_peak_gflops_per_core": "200.000000", "joule_simd_target": "avx512bw"})
         ort = self.write_lines("onnxruntime.jsonl", [
             {"peer": "onnxruntime", "version": "1.30.0", "model": v2, "threads": t, "runs": 50, "min_ms": ms,
              "median_ms": ms, "max_ms": ms, "load1": 0.3} for t, ms in ((1, 5.0), (2, 2.8))])
@@ -359,7 +362,10 @@ class ReportTest(TempDirTest):
         lines = text.splitlines()
 
         self.assertIn("- CPU: Test CPU @ 1.00GHz, 2 logical cores", lines)
-        self.assertIn("- measured fp32 peak: 200.0 GFLOP/s per core (Google Benchmark context \"peak_gflops\")", lines)
+        self.assertIn("- measured fp32 peak: 200.0 GFLOP/s per core (Google Benchmark context "
+                      "\"joule_peak_gflops_per_core\")", lines)
+        self.assertIn("- joule's SIMD target in joule_bench: avx512bw", lines)
+        self.assertNotIn("Cautions", text)  # idle machine, every peak% below 100
         self.assertIn("- load average (1, 5, 15 min) when this report was written: 0.50, 0.25, 0.12", lines)
         self.assertIn("build/release/bench/joule_bench --benchmark_format=json", lines)
         self.assertIn("scripts/bench_onnxruntime", lines)
@@ -390,6 +396,16 @@ class ReportTest(TempDirTest):
         self.assertIn("- no whole-model time for ONNX Runtime: mobilenet_v3_large at 1 thread, mobilenet_v3_large at "
                       "2 threads, efficientnet_b0 at 1 thread, efficientnet_b0 at 2 threads", lines)
         self.assertNotIn("nan", text.lower())
+
+    def test_cautions(self):
+        busy = {"load_avg": [1.5, 1.0, 0.5]}
+        data = br.Data({("pointwise", "joule", "m", "s"): br.Record(1.0, {"peak%": 120.0})})
+        cautions = br.cautions_for(data, busy, [0.2, 0.9])
+        self.assertEqual(len(cautions), 2)
+        self.assertIn("load average of 1.50", cautions[0])
+        self.assertIn("ONNX Runtime ran at up to 0.90", cautions[0])
+        self.assertIn("above 100% of the measured peak on 1 shapes", cautions[1])
+        self.assertEqual(br.cautions_for(br.Data(), {"load_avg": [0.1, 0.1, 0.1]}, [0.3]), [])
 
     def test_missing_inputs_are_stated_not_errors(self):
         out = os.path.join(self.dir, "report.md")
@@ -434,7 +450,10 @@ class CommandLineTest(TempDirTest):
 
     def test_runs_as_a_program(self):
         out = os.path.join(self.dir, "r.md")
-        result = self.run_script("--gbench", os.path.join(self.dir, "none.json"), "--out", out)
+        # Every input named, so that whatever lies in the checkout's build/bench/ plays no part.
+        result = self.run_script("--gbench", os.path.join(self.dir, "none.json"), "--onnxruntime",
+                                 os.path.join(self.dir, "none.jsonl"), "--joule", os.path.join(self.dir, "none2.jsonl"),
+                                 "--out", out)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn("wrote", result.stdout)
         with open(out, encoding="utf-8") as file:
