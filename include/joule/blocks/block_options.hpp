@@ -18,6 +18,11 @@ struct BlockOptions {
   /// Epsilon of every BatchNorm in the block, as 10^bn_eps_log10 (see ConvOptions).
   int bn_eps_log10 = -5;
   BlockNames names = BlockNames::indexed_block;
+  /// Run an inverted residual's expansion, depthwise convolution and projection as one fused
+  /// layer, row by row (layers/fused_inverted_residual.hpp). With squeeze-excite, which needs the
+  /// whole depthwise output before projecting, the expansion and depthwise convolution are fused
+  /// and the rest runs as usual. false: every layer on its own, tensors in the arena.
+  bool fused = true;
 };
 
 /// Explicit hidden (expanded) channels for a block, where the expansion is not a whole ratio

@@ -23,6 +23,8 @@
 #include "joule/graph/residual.hpp"
 #include "joule/graph/sequential.hpp"
 #include "joule/layers/depthwise_conv.hpp"
+#include "joule/layers/fused_inverted_residual.hpp"
+#include "joule/layers/global_avg_pool.hpp"
 #include "joule/layers/pointwise.hpp"
 #include "joule/layers/squeeze_excite.hpp"
 
@@ -56,7 +58,24 @@ struct InvertedResidual : LayerSpec {
                                               optional_t<has_se, typename SE::template in_block<In::channels>>,
                                               TypeList<named_project>>>;
     using named_body = std::conditional_t<v2_names, Named<"conv", body>, Named<"block", body>>;
-    using composed = std::conditional_t<has_residual, Residual<named_body>, Sequential<named_body>>;
+    using unfused = std::conditional_t<has_residual, Residual<named_body>, Sequential<named_body>>;
+
+    // Fused: without squeeze-excite the whole block is one layer (the residual added as the
+    // projection stores); with it, expansion and depthwise are one layer, then squeeze-excite and
+    // projection under their usual names. Nothing to fuse with squeeze-excite but no expansion.
+    static constexpr FusedNames fused_names = v2_names ? FusedNames::mobilenet_v2 : FusedNames::indexed_block;
+    using expand_spec = std::conditional_t<has_expand, Pointwise<hidden, Act, conv>, void>;
+    using depthwise_spec = DepthwiseConv<Kernel, Stride, Act, conv>;
+    using whole =
+        FusedInvertedResidual<expand_spec, depthwise_spec, Pointwise<Out, Identity, conv>, has_residual, fused_names>;
+    // (Named only accepts layer specs: without squeeze-excite, a stand-in keeps this unused type valid.)
+    using se_spec = std::conditional_t<has_se, typename SE::template in_block<In::channels>, GlobalAvgPool>;
+    using with_se = TypeList<Named<"", FusedInvertedResidual<expand_spec, depthwise_spec, void, false, fused_names>>,
+                             Named<"block.2", se_spec>, Named<"block.3", Pointwise<Out, Identity, conv>>>;
+    using fused = std::conditional_t<!has_se, whole,
+                                     std::conditional_t<has_residual, apply_t<Residual, with_se>, apply_t<Sequential, with_se>>>;
+    static constexpr bool fuses = Options.fused && (!has_se || has_expand);
+    using composed = std::conditional_t<fuses, fused, unfused>;
   };
 
   template <ShapeType In>
@@ -67,6 +86,7 @@ struct InvertedResidual : LayerSpec {
       text.append("hidden ").append(layers<In>::hidden).append(" k").append(Kernel);
       text.append(" s").append(Stride);
       if (layers<In>::has_se) text.append(" SE");
+      if (layers<In>::fuses) text.append(" fused");
       return text.append(' ').append(Act::name);
     }();
   };

@@ -96,7 +96,7 @@ Status bind_weights(Source& source, std::span<float, Net::weight_floats> storage
 
   Net::visit([&](const NodeInfo& node) {
     if (!node.leaf || node.tensors.empty()) return;
-    constexpr std::size_t max_tensors = 8;
+    constexpr std::size_t max_tensors = 16;
     std::array<const float*, max_tensors> sources{};
     if (node.tensors.size() > max_tensors || node.weight_offset + node.weight_floats > storage.size()) {
       fail(Status::error(ErrorCode::invalid_argument, "layer '").append(node.path).append("' does not fit the weight storage"));

@@ -45,6 +45,14 @@ class Network {
                 slot_floats(output::size)});
   static constexpr std::size_t arena_bytes = arena_floats * sizeof(float);
   static constexpr Place output_place = root::output_place(Place::bottom);
+
+  /// With T threads, layers that split their rows need scratch for each extra worker, placed after
+  /// the single-thread arena: arena_bytes_for(T) = arena_bytes + (T - 1) x the largest scratch.
+  static constexpr std::size_t worker_scratch_floats = root::max_scratch_floats;
+  static constexpr std::size_t arena_floats_for(int threads) {
+    return arena_floats + (threads > 1 ? static_cast<std::size_t>(threads - 1) * worker_scratch_floats : 0);
+  }
+  static constexpr std::size_t arena_bytes_for(int threads) { return arena_floats_for(threads) * sizeof(float); }
   static constexpr std::size_t output_offset =
       output_place == Place::bottom ? 0 : arena_floats - slot_floats(output::size);
 
@@ -58,16 +66,14 @@ class Network {
   };
 
   /// An executor (a thread pool on hosted builds) splits each layer's work; without one the
-  /// network runs on the calling thread.
+  /// network runs on the calling thread. Arena is sized for one thread: layers that need scratch
+  /// per thread then use one part; the span constructor takes an arena of arena_bytes_for(T).
   Network(const Weights& weights, Arena& arena, Executor* executor = nullptr)
-      : weights_(weights.data), arena_(arena.data), executor_(executor) {}
+      : Network(weights.data, arena.data, arena_floats, executor) {}
   /// Weights and arena placed by the caller (a linker section, compiled-in constants). Both must
-  /// start on a 64-byte boundary.
-  Network(std::span<const float, weight_floats> weights, std::span<std::byte, arena_bytes> arena,
-          Executor* executor = nullptr)
-      : weights_(weights.data()), arena_(reinterpret_cast<float*>(arena.data())), executor_(executor) {
-    JOULE_ASSERT(is_aligned(weights_) && is_aligned(arena_));
-  }
+  /// start on a 64-byte boundary; the arena must hold at least arena_bytes.
+  Network(std::span<const float, weight_floats> weights, std::span<std::byte> arena, Executor* executor = nullptr)
+      : Network(weights.data(), reinterpret_cast<float*>(arena.data()), arena.size() / sizeof(float), executor) {}
 
   /// Copies `in` into the arena, runs, copies the result to `out`.
   void forward(TensorView<const float, In> in, TensorView<float, output> out) {
@@ -85,7 +91,7 @@ class Network {
     return TensorView<const float, output>(arena_ + output_offset);
   }
   void run() {
-    KernelRunner runner{RunContext{executor_}};
+    KernelRunner runner{context_};
     execute(runner, weights_, arena_);
   }
 
@@ -105,9 +111,19 @@ class Network {
   }
 
  private:
+  Network(const float* weights, float* arena, std::size_t arena_size, Executor* executor)
+      : weights_(weights), arena_(arena) {
+    JOULE_ASSERT(is_aligned(weights_) && is_aligned(arena_) && arena_size >= arena_floats);
+    context_.executor = executor;
+    context_.worker_scratch = arena_ + arena_floats;
+    context_.worker_scratch_floats = worker_scratch_floats;
+    context_.worker_scratch_parts =
+        worker_scratch_floats == 0 ? 1 << 20 : static_cast<int>((arena_size - arena_floats) / worker_scratch_floats);
+  }
+
   const float* weights_;
   float* arena_;
-  Executor* executor_;
+  RunContext context_;
 };
 
 }  // namespace joule

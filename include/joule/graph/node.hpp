@@ -74,6 +74,16 @@ constexpr Place node_output_place(Place in) {
   }
 }
 
+/// The most scratch any leaf inside the node needs: what each extra worker thread is given.
+template <class Node>
+constexpr std::size_t node_max_scratch_floats() {
+  if constexpr (LeafNode<Node>) {
+    return slot_floats(Node::scratch_floats);
+  } else {
+    return Node::max_scratch_floats;
+  }
+}
+
 template <class Node, class Runner>
 TensorRef execute_node(Runner& runner, const float* weights, Window window, TensorRef in) {
   if constexpr (LeafNode<Node>) {

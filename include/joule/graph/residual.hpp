@@ -38,6 +38,7 @@ struct BoundResidual {
   static constexpr Text<48> description{};
   static constexpr Cost cost = Body::cost + add::cost;
   static constexpr std::size_t weight_floats = Body::weight_floats;
+  static constexpr std::size_t max_scratch_floats = node_max_scratch_floats<Body>();
 
   static constexpr std::size_t window_floats(Place in) {
     const std::size_t body = node_window_floats<Body>(Place::outside);

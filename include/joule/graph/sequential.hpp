@@ -65,6 +65,7 @@ struct BoundSequence {
     return offsets;
   }();
   static constexpr std::size_t weight_floats = weight_offsets[count];
+  static constexpr std::size_t max_scratch_floats = std::max({node_max_scratch_floats<Nodes>()...});
 
   static constexpr std::size_t window_floats(Place in) {
     std::size_t most = 0;
