@@ -172,11 +172,13 @@ async function main() {
     return 2;
   }
   try {
-    const packageDir = path.join(args.ortDir, 'node_modules', 'onnxruntime-node');
+    // createRequire wants an absolute path; --ort-dir may be relative to the working directory.
+    const ortDir = path.resolve(args.ortDir);
+    const packageDir = path.join(ortDir, 'node_modules', 'onnxruntime-node');
     if (!fs.existsSync(path.join(packageDir, 'package.json'))) {
-      throw new Error(`onnxruntime-node not found under ${args.ortDir} (scripts/bench_onnxruntime installs it)`);
+      throw new Error(`onnxruntime-node not found under ${ortDir} (scripts/bench_onnxruntime installs it)`);
     }
-    const require = createRequire(path.join(args.ortDir, 'package.json'));
+    const require = createRequire(path.join(ortDir, 'package.json'));
     const ort = require('onnxruntime-node');
     const version = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')).version;
     for (const model of args.models) {
