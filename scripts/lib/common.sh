@@ -28,5 +28,6 @@ joule_require_packages() {
   fi
 }
 
-joule_build_packages=(cmake make g++ git)
-joule_test_packages=(clang libclang-rt-14-dev catch2 libbenchmark-dev nlohmann-json3-dev libcli11-dev python3-torch python3-torchvision python3-numpy)
+joule_build_packages=(cmake make g++ git libxsimd-dev)
+joule_test_packages=(clang libclang-rt-14-dev catch2 libbenchmark-dev nlohmann-json3-dev libcli11-dev
+  python3-torch python3-torchvision python3-numpy libxnnpack-dev libpthreadpool-dev libeigen3-dev)

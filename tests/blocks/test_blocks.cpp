@@ -138,3 +138,28 @@ TEST_CASE("blocks in a chain: shapes flow from block to block", "[blocks][compos
   STATIC_REQUIRE(std::is_same_v<Net::output, Shape<1, 1, 10>>);
   STATIC_REQUIRE(R::nth<1>::kind == std::string_view("InvertedResidual"));
 }
+
+TEST_CASE("fused and unfused inverted residuals give the same bits, the fused one in a smaller arena",
+          "[blocks][fused]") {
+  constexpr BlockOptions unfused{.fused = false};
+  using SE = SqueezeExcite<SqueezeSpec{.divisor = 4, .of_block_input = true}, SiLU, Sigmoid>;
+  using Fused = Network<Shape<29, 27, 16>, InvertedResidual<16, 6, 3, 1>, InvertedResidual<24, 6, 5, 2, SE, SiLU>,
+                        InvertedResidual<24, 4, 3, 1, SE, SiLU>, InvertedResidual<32, 1, 3, 1>>;
+  using Unfused = Network<Shape<29, 27, 16>, InvertedResidual<16, 6, 3, 1, NoSqueezeExcite, ReLU6, unfused>,
+                          InvertedResidual<24, 6, 5, 2, SE, SiLU, unfused>, InvertedResidual<24, 4, 3, 1, SE, SiLU, unfused>,
+                          InvertedResidual<32, 1, 3, 1, NoSqueezeExcite, ReLU6, unfused>>;
+  // Same tensors under the same names, same costs by PyTorch's count.
+  TensorTable table = TensorTable::random_for<Fused>(601);
+  TensorTable same = TensorTable::random_for<Unfused>(601);
+  CHECK(table.names() == same.names());
+  STATIC_REQUIRE(Fused::cost.params == Unfused::cost.params);
+  STATIC_REQUIRE(Fused::cost.macs == Unfused::cost.macs);
+  // The expanded tensors no longer pass through the arena or memory.
+  STATIC_REQUIRE(Fused::arena_bytes < Unfused::arena_bytes);
+  STATIC_REQUIRE(Fused::cost.activation_read_bytes < Unfused::cost.activation_read_bytes);
+
+  Harness<Fused> fused(table);
+  Harness<Unfused> apart(same);
+  const auto input = testing::random_vector(Fused::input::size, 602);
+  CHECK(fused.run(input) == apart.run(input));
+}

@@ -4,7 +4,7 @@
 //   joule list [--costs]
 //   joule info MODEL [--json]
 //   joule run MODEL --weights W.safetensors --input X.npy --output Y.npy [--threads N]
-//   joule bench MODEL [--threads N] [--runs N] [--json]
+//   joule bench MODEL [--threads N] [--runs N] [--json | --layers]
 //   joule header MODEL --weights W.safetensors --output OUT.hpp [--name IDENTIFIER]
 //
 // Exit status: 0 on success, 2 on a usage error, 1 on any other error, always with a one-line
@@ -44,7 +44,7 @@ const ZooEntry& find_model(const std::string& name) {
 
 void check_threads(int threads) {
   if (threads < 1) throw Failure{exit_usage, "--threads must be at least 1"};
-  if (threads > 1) throw Failure{exit_usage, "--threads " + std::to_string(threads) + ": this build runs on one thread"};
+  if (threads > 256) throw Failure{exit_usage, "--threads must be at most 256"};
 }
 
 nlohmann::json shape_json(Extent e) { return nlohmann::json::array({e.height, e.width, e.channels}); }
@@ -133,6 +133,7 @@ int command_run(const std::string& name, const std::string& weights, const std::
                 const std::string& output_path, int threads) {
   check_threads(threads);
   const auto model = find_model(name).make();
+  model->set_threads(threads);
   load_weights(*model, name, weights);
 
   io::NpyArray input;
@@ -158,11 +159,49 @@ int command_run(const std::string& name, const std::string& weights, const std::
   return 0;
 }
 
-int command_bench(const std::string& name, int threads, int runs, bool json) {
+/// Median time of every leaf layer over `runs` timed runs, with its kernel and share of the total.
+void print_layer_profile(Model& model, int runs) {
+  std::vector<std::vector<double>> samples;
+  for (int i = 0; i < runs; ++i) {
+    const std::vector<double> seconds = model.profile();
+    if (samples.empty()) samples.resize(seconds.size());
+    for (std::size_t l = 0; l < seconds.size() && l < samples.size(); ++l) samples[l].push_back(seconds[l]);
+  }
+  std::vector<double> medians;
+  double total = 0.0;
+  for (auto& layer : samples) {
+    std::sort(layer.begin(), layer.end());
+    medians.push_back(layer[layer.size() / 2]);
+    total += medians.back();
+  }
+  std::printf("%-26s %-34s %-16s %12s %10s %9s %6s\n", "layer", "kernel", "output", "MACs", "median us", "GFLOP/s",
+              "share");
+  std::size_t index = 0;
+  model.visit([&](const NodeInfo& node) {
+    if (!node.leaf || index >= medians.size()) return;
+    const double seconds = medians[index++];
+    const std::string output = std::to_string(node.output.height) + "x" + std::to_string(node.output.width) + "x" +
+                               std::to_string(node.output.channels);
+    std::printf("%-26.*s %-34.*s %-16s %12llu %10.1f %9.1f %5.1f%%\n", static_cast<int>(node.path.size()),
+                node.path.data(), static_cast<int>(node.kernel.size()), node.kernel.data(), output.c_str(),
+                static_cast<unsigned long long>(node.cost.macs), seconds * 1e6,
+                2.0 * static_cast<double>(node.cost.macs) / seconds * 1e-9, 100.0 * seconds / total);
+  });
+  std::printf("sum of layer medians: %.3f ms\n", total * 1e3);
+}
+
+int command_bench(const std::string& name, int threads, int runs, bool json, bool layers) {
   check_threads(threads);
   if (runs < 1) throw Failure{exit_usage, "--runs must be at least 1"};
   const auto model = find_model(name).make();
+  model->set_threads(threads);
   model->randomize(1);
+  if (layers) {
+    if (json) throw Failure{exit_usage, "--layers prints a table; it does not combine with --json"};
+    model->profile();  // warm-up
+    print_layer_profile(*model, runs);
+    return 0;
+  }
   std::vector<float> input(model->input().size(), 0.5f), output(model->output().size());
   model->run(input.data(), output.data());  // warm-up: page in weights and arena
 
@@ -235,6 +274,8 @@ int run_command_line(int argc, char** argv) {
   bench->add_option("--threads", threads, "worker threads");
   bench->add_option("--runs", runs, "timed runs after one warm-up run");
   bench->add_flag("--json", json, "one JSON object instead of a line");
+  bool layers = false;
+  bench->add_flag("--layers", layers, "time every layer and print a table (median over the runs)");
   CLI::App* header = app.add_subcommand("header", "write a model's folded, packed weights as a C++ header");
   header->add_option("model", model, "model name")->required();
   header->add_option("--weights", weights, "safetensors file with torchvision state_dict names")->required();
@@ -258,7 +299,7 @@ int run_command_line(int argc, char** argv) {
     if (app.got_subcommand("list")) return command_list(costs);
     if (app.got_subcommand("info")) return command_info(model, json);
     if (app.got_subcommand("run")) return command_run(model, weights, input, output, threads);
-    if (app.got_subcommand("bench")) return command_bench(model, threads, runs, json);
+    if (app.got_subcommand("bench")) return command_bench(model, threads, runs, json, layers);
     if (app.got_subcommand("header")) return command_header(model, weights, output, name);
   } catch (const Failure& failure) {
     std::fprintf(stderr, "joule: %s\n", failure.message.c_str());

@@ -2,6 +2,7 @@
 // is a ZooModel<Net> instantiated in a zoo_*.cpp file (one per family, so they build in parallel).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -15,6 +16,7 @@
 #include "joule/io/safetensors.hpp"
 #include "joule/io/weights_header.hpp"
 #include "joule/joule.hpp"
+#include "joule/runtime/thread_pool.hpp"
 
 namespace joule::cli {
 
@@ -30,10 +32,35 @@ class Model {
   virtual void report(const std::function<void(std::string_view)>& write_line) const = 0;
   /// Binds the weights by their torchvision names; run() may follow.
   virtual Status bind(io::SafetensorsFile& file) = 0;
+  /// Threads for run() and profile() (1 by default).
+  virtual void set_threads(int threads) = 0;
   /// Deterministic random weights, for timing without a weights file.
   virtual void randomize(unsigned seed) = 0;
   virtual void run(const float* input, float* output) = 0;
+  /// Runs once with every leaf layer timed; seconds per leaf, in the order visit() lists leaves.
+  virtual std::vector<double> profile() = 0;
   virtual Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const = 0;
+};
+
+/// Runs the kernels and times each leaf (and each residual sum) in execution order.
+struct TimingRunner {
+  KernelRunner kernels;
+  std::vector<double> seconds;
+
+  template <class Leaf>
+  void leaf(const float* weights, const float* in, float* out, float* scratch) {
+    const auto start = std::chrono::steady_clock::now();
+    kernels.leaf<Leaf>(weights, in, out, scratch);
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  template <class AddOp>
+  void add(const float* a, const float* b, float* out) {
+    const auto start = std::chrono::steady_clock::now();
+    kernels.add<AddOp>(a, b, out);
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+  void stash_begin(const float*, std::size_t) {}
+  void stash_end() {}
 };
 
 template <class Net>
@@ -56,11 +83,21 @@ class ZooModel final : public Model {
     std::uniform_real_distribution<float> value(-0.05f, 0.05f);
     for (float& w : weights().data) w = value(engine);
   }
+  void set_threads(int threads) override {
+    threads_ = threads;
+    pool_ = threads > 1 ? std::make_unique<runtime::ThreadPool>(threads) : nullptr;
+    arena_.reset();
+  }
   void run(const float* input, float* output) override {
-    if (!arena_) arena_.reset(new typename Net::Arena);
-    Net net(weights(), *arena_);
+    Net net = network();
     net.forward(std::span<const float, Net::input::size>(input, Net::input::size),
                 std::span<float, Net::output::size>(output, Net::output::size));
+  }
+  std::vector<double> profile() override {
+    TimingRunner runner;
+    runner.kernels.context = network().context();
+    Net::execute(runner, weights().data, arena_.get());
+    return std::move(runner.seconds);
   }
   Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const override {
     if (!weights_) return Status::error(ErrorCode::invalid_argument, "no weights bound");
@@ -69,15 +106,27 @@ class ZooModel final : public Model {
   }
 
  private:
+  struct AlignedDelete {
+    void operator()(float* p) const { ::operator delete[](p, std::align_val_t(tensor_alignment)); }
+  };
+
   // Allocated on first use (without zeroing: binding fills every float), so that listing costs
-  // allocates nothing.
+  // allocates nothing. The arena holds the plan and each extra thread's scratch.
   typename Net::Weights& weights() {
     if (!weights_) weights_.reset(new typename Net::Weights);
     return *weights_;
   }
+  Net network() {
+    const std::size_t floats = Net::arena_floats_for(threads_);
+    if (!arena_) arena_.reset(new (std::align_val_t(tensor_alignment)) float[floats]);
+    return Net(std::span<const float, Net::weight_floats>(weights().data, Net::weight_floats),
+               std::span<std::byte>(reinterpret_cast<std::byte*>(arena_.get()), floats * sizeof(float)), pool_.get());
+  }
 
   std::unique_ptr<typename Net::Weights> weights_;
-  std::unique_ptr<typename Net::Arena> arena_;
+  std::unique_ptr<float[], AlignedDelete> arena_;
+  int threads_ = 1;
+  std::unique_ptr<runtime::ThreadPool> pool_;
 };
 
 struct ZooEntry {

@@ -95,6 +95,9 @@ class Network {
     execute(runner, weights_, arena_);
   }
 
+  /// How layers run: the executor and the extra threads' scratch (for runners built by tools).
+  const RunContext& context() const { return context_; }
+
   /// Runs the plan through any runner (KernelRunner runs kernels; tests and tools observe).
   template <class Runner>
   static TensorRef execute(Runner& runner, const float* weights, float* arena) {

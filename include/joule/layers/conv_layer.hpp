@@ -8,6 +8,7 @@
 // convolution's own), padded to whole panels, at the next aligned offset.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <string_view>
@@ -193,13 +194,29 @@ struct BoundConv {
                                                      ? kernels::depthwise::name(geometry)
                                                      : kernels::conv::name(geometry);
 
-  /// Parts of the output rows (pixels, for a pointwise convolution) go to the executor's threads.
+  // A pointwise layer on a small map (the 7x7 layers of 1x1 convolutions to 1280 channels) splits
+  // its weight panels between threads rather than its few pixels.
+  static constexpr std::size_t weight_panels = (static_cast<std::size_t>(out_channels) + kernels::gemm::panel_width - 1) /
+                                        kernels::gemm::panel_width;
+  static constexpr bool split_by_panels = In::pixels < 256 && weight_panels >= 4;
+
+  /// Parts of the output rows (pixels, or weight panels; see above) go to the executor's threads.
   static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& context) {
     const float* bias = has_bias ? weights + bias_offset : nullptr;
     if constexpr (Spec::conv_kind == ConvKind::pointwise) {
-      parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
-        kernels::pointwise::run<activation>(first, last, in_channels, out_channels, in, weights, bias, nullptr, out);
-      });
+      if constexpr (split_by_panels) {
+        // Few pixels, many weights: each thread takes whole panels of weights, read once.
+        parallel_ranges(context, weight_panels, 1, [&](std::size_t first, std::size_t last) {
+          const int first_channel = static_cast<int>(first) * kernels::gemm::panel_width;
+          const int last_channel = std::min(out_channels, static_cast<int>(last) * kernels::gemm::panel_width);
+          kernels::pointwise::run_block<activation>(0, In::pixels, first_channel, last_channel, in_channels,
+                                                    out_channels, in, weights, bias, nullptr, out);
+        });
+      } else {
+        parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
+          kernels::pointwise::run<activation>(first, last, in_channels, out_channels, in, weights, bias, nullptr, out);
+        });
+      }
     } else {
       parallel_ranges(context, output::height, 1, [&](std::size_t first, std::size_t last) {
         if constexpr (Spec::conv_kind == ConvKind::depthwise) {

@@ -154,8 +154,9 @@ struct BoundFusedInvertedResidual {
   static void run(const float* weights, const float* in, float* out, float* scratch, const RunContext& context) {
     const kernels::fused::InvertedResidualParams p = params(weights);
     using ExpandAct = typename std::conditional_t<expand, Expand, Depthwise>::activation;
-    parallel_parts(context, output::height, static_cast<std::size_t>(shape.tile_rows),
-                   [&](std::size_t part, std::size_t first, std::size_t last) {
+    // Parts of at least a row (a 7x7 map splits too: each part's tiles shrink to its rows, at the
+    // price of expanding the few input rows two parts share twice).
+    parallel_parts(context, output::height, 1, [&](std::size_t part, std::size_t first, std::size_t last) {
       kernels::fused::inverted_residual<ExpandAct, typename Depthwise::activation>(
           p, static_cast<int>(first), static_cast<int>(last), in, out, context.scratch_of(part, scratch));
     });

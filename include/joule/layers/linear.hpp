@@ -88,9 +88,14 @@ struct BoundLinear {
 
   static constexpr kernels::KernelName kernel_name = kernels::linear::name();
 
-  static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& /*context*/) {
-    kernels::linear::run<activation>(in_features, out_features, in, weights, has_bias ? weights + bias_offset : nullptr,
-                                     out);
+  /// Threads take whole panels of 32 outputs: each weight is read by one thread only.
+  static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& context) {
+    const float* bias = has_bias ? weights + bias_offset : nullptr;
+    parallel_ranges(context, static_cast<std::size_t>(kernels::linear::panels(out_features)), 4,
+                    [&](std::size_t first, std::size_t last) {
+                      kernels::linear::run_panels<activation>(static_cast<int>(first), static_cast<int>(last),
+                                                              in_features, out_features, in, weights, bias, out);
+                    });
   }
 };
 

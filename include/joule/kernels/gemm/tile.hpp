@@ -130,7 +130,7 @@ constexpr int main_rows() {
   return vector_registers<Arch>() == 32 ? 12 : 6;
 }
 
-/// C for rows [m_begin, m_end) and all `cols` columns. Column tiles are two registers wide (the
+/// C for rows [m_begin, m_end) and columns [n_begin, n_end) (n_begin on a panel boundary). Column tiles are two registers wide (the
 /// second partial when fewer columns remain), rows go main_rows() at a time, then 4, then 1.
 ///
 /// When B is small it stays in cache while all row blocks pass over it column tile by column tile
@@ -138,7 +138,8 @@ constexpr int main_rows() {
 /// of B is the part kept in cache while every row block passes over it (columns outside), so B is
 /// read from memory once, in order, instead of once per row block.
 template <class Arch, Activation Act, class ARows>
-void run_rows(const ARows& a, std::size_t m_begin, std::size_t m_end, TileArgs args, int cols) {
+void run_block(const ARows& a, std::size_t m_begin, std::size_t m_end, int n_begin, int n_end, TileArgs args) {
+  const int cols = n_end;
   constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
   constexpr int main = main_rows<Arch>();
 
@@ -171,16 +172,22 @@ void run_rows(const ARows& a, std::size_t m_begin, std::size_t m_end, TileArgs a
   constexpr std::size_t cached_b_bytes = 256 * 1024;
   const std::size_t b_bytes = packed_size(args.b_rows, cols) * sizeof(float);
   if (b_bytes > cached_b_bytes) {
-    for (int n = 0; n < cols; n += 2 * lanes) rows_at(n);
+    for (int n = n_begin; n < cols; n += 2 * lanes) rows_at(n);
     return;
   }
   const auto columns_at = [&]<int Rows>(std::size_t m0) {
-    for (int n = 0; n < cols; n += 2 * lanes) tile_at.template operator()<Rows>(m0, n);
+    for (int n = n_begin; n < cols; n += 2 * lanes) tile_at.template operator()<Rows>(m0, n);
   };
   std::size_t m = m_begin;
   for (; m + main <= m_end; m += main) columns_at.template operator()<main>(m);
   for (; m + 4 <= m_end; m += 4) columns_at.template operator()<4>(m);
   for (; m < m_end; ++m) columns_at.template operator()<1>(m);
+}
+
+/// All columns.
+template <class Arch, Activation Act, class ARows>
+void run_rows(const ARows& a, std::size_t m_begin, std::size_t m_end, TileArgs args, int cols) {
+  run_block<Arch, Act>(a, m_begin, m_end, 0, cols, args);
 }
 
 }  // namespace joule::kernels::gemm

@@ -9,11 +9,12 @@
 
 namespace joule::kernels::linear {
 
-/// `bias` may be null.
+/// Outputs [first, last) (all by default); `bias` may be null.
 template <Activation Act>
 void reference(int in_features, int out_features, const float* input, const float* weights,
-               const float* bias, float* output) {
-  for (int o = 0; o < out_features; ++o) {
+               const float* bias, float* output, int first = 0, int last = -1) {
+  if (last < 0) last = out_features;
+  for (int o = first; o < last; ++o) {
     float sum = bias ? bias[o] : 0.0f;
     for (int i = 0; i < in_features; ++i) sum += input[i] * weights[gemm::packed_index(i, o, in_features)];
     output[o] = Act::apply(sum);

@@ -55,15 +55,16 @@ inline void panels(int in_features, int out_features, int p0, const float* input
 }
 }  // namespace detail
 
-/// Act(input * W + bias) for all out_features; W packed [in][out], bias padded or null.
+/// Act(input * W + bias) for the outputs of panels [first_panel, last_panel); W packed [in][out],
+/// bias padded or null.
 template <class Arch, Activation Act>
-void simd(int in_features, int out_features, const float* input, const float* weights, const float* bias,
-          float* output) {
+void simd(int first_panel, int last_panel, int in_features, int out_features, const float* input,
+          const float* weights, const float* bias, float* output) {
   constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
   // Eight accumulator registers: as many panels as that allows.
   constexpr int group = lanes * 8 / gemm::panel_width > 0 ? lanes * 8 / gemm::panel_width : 1;
-  const int panel_count = (out_features + gemm::panel_width - 1) / gemm::panel_width;
-  int p = 0;
+  const int panel_count = last_panel;
+  int p = first_panel;
   for (; p + group <= panel_count; p += group)
     detail::panels<Arch, group, Act>(in_features, out_features, p, input, weights, bias, output);
   for (; p < panel_count; ++p) detail::panels<Arch, 1, Act>(in_features, out_features, p, input, weights, bias, output);

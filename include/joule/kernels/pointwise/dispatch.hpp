@@ -9,16 +9,27 @@
 
 namespace joule::kernels::pointwise {
 
-/// Pixels [first, last) of out = Act(in * W + bias + residual); residual may be null.
+/// Pixels [first, last) and output channels [first_channel, last_channel) of
+/// out = Act(in * W + bias + residual); first_channel on a panel boundary; residual may be null.
+template <Activation Act>
+void run_block(std::size_t first, std::size_t last, int first_channel, int last_channel, int in_channels,
+               int out_channels, const float* input, const float* weights, const float* bias, const float* residual,
+               float* output) {
+#if JOULE_SIMD
+  simd<arch::Default, Act>(first, last, first_channel, last_channel, in_channels, out_channels, input, weights, bias,
+                           residual, output);
+#else
+  reference<Act>(last - first, in_channels, out_channels, input + first * in_channels, weights, bias,
+                 output + first * out_channels, residual ? residual + first * out_channels : nullptr, first_channel,
+                 last_channel);
+#endif
+}
+
+/// Pixels [first, last), every output channel.
 template <Activation Act>
 void run(std::size_t first, std::size_t last, int in_channels, int out_channels, const float* input,
          const float* weights, const float* bias, const float* residual, float* output) {
-#if JOULE_SIMD
-  simd<arch::Default, Act>(first, last, in_channels, out_channels, input, weights, bias, residual, output);
-#else
-  reference<Act>(last - first, in_channels, out_channels, input + first * in_channels, weights, bias,
-                 output + first * out_channels, residual ? residual + first * out_channels : nullptr);
-#endif
+  run_block<Act>(first, last, 0, out_channels, in_channels, out_channels, input, weights, bias, residual, output);
 }
 
 constexpr KernelName name() {

@@ -13,10 +13,11 @@ JOULE_SIMD_CODE_BEGIN
 
 namespace joule::kernels::pointwise {
 
-/// Output pixels [first, last) of out = Act(in * W + bias + residual); residual may be null.
+/// Output pixels [first, last) and channels [first_channel, last_channel) (first_channel on a
+/// panel boundary) of out = Act(in * W + bias + residual); residual may be null.
 template <class Arch, Activation Act>
-void simd(std::size_t first, std::size_t last, int in_channels, int out_channels, const float* input,
-          const float* weights, const float* bias, const float* residual, float* output) {
+void simd(std::size_t first, std::size_t last, int first_channel, int last_channel, int in_channels, int out_channels,
+          const float* input, const float* weights, const float* bias, const float* residual, float* output) {
   gemm::TileArgs args{};
   args.taps = 1;
   args.depth = in_channels;
@@ -26,8 +27,8 @@ void simd(std::size_t first, std::size_t last, int in_channels, int out_channels
   args.residual = residual;
   args.c = output;
   args.c_stride = static_cast<std::size_t>(out_channels);
-  gemm::run_rows<Arch, Act>(gemm::DirectRows{input, static_cast<std::size_t>(in_channels)}, first, last, args,
-                            out_channels);
+  gemm::run_block<Arch, Act>(gemm::DirectRows{input, static_cast<std::size_t>(in_channels)}, first, last,
+                             first_channel, last_channel, args);
 }
 
 }  // namespace joule::kernels::pointwise

@@ -1,0 +1,93 @@
+// Built once per instruction-set level (-march=x86-64, -v2, -v3, -v4): the kernels must name the
+// SIMD target JOULE_EXPECTED_TARGET (the test fails if a build silently falls back to scalar
+// code), and must compute what the reference kernels compute.
+#include <joule/kernels/conv/dispatch.hpp>
+#include <joule/kernels/depthwise/dispatch.hpp>
+#include <joule/kernels/linear/dispatch.hpp>
+#include <joule/kernels/pointwise/dispatch.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+int failures = 0;
+
+void check(bool condition, const char* what) {
+  if (!condition) {
+    ++failures;
+    std::printf("FAIL: %s\n", what);
+  }
+}
+
+std::vector<float> random_values(std::size_t count, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::vector<float> v(count);
+  for (float& x : v) x = value(engine);
+  return v;
+}
+
+bool close(const std::vector<float>& a, const std::vector<float>& b) {
+  double worst = 0, scale = 1;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    worst = std::max(worst, double(std::abs(a[i] - b[i])));
+    scale = std::max(scale, double(std::abs(b[i])));
+  }
+  return worst / scale < 1e-5;
+}
+
+}  // namespace
+
+int main() {
+  using namespace joule::kernels;
+  const std::string_view expected = JOULE_EXPECTED_TARGET;
+  std::printf("target %.*s, %zu lanes; expected %.*s\n", int(joule::arch::name.size()), joule::arch::name.data(),
+              joule::arch::lanes, int(expected.size()), expected.data());
+  check(joule::arch::name == expected, "the build targets the expected instruction set");
+
+  ConvGeometry dw;
+  dw.in_height = dw.in_width = 13;
+  dw.in_channels = dw.out_channels = dw.groups = 37;
+  dw.kernel_height = dw.kernel_width = 3;
+  dw.stride_height = dw.stride_width = 2;
+  dw.pad_top = dw.pad_left = 1;
+  dw.out_height = dw.out_width = 7;
+  ConvGeometry stem = dw;
+  stem.in_channels = 3;
+  stem.out_channels = 21;
+  stem.groups = 1;
+
+  for (std::string_view name : {pointwise::name().view(), depthwise::name(dw).view(), conv::name(stem).view(),
+                                linear::name().view()}) {
+    std::printf("  %.*s\n", int(name.size()), name.data());
+    check(name.ends_with(expected), "every kernel runs the SIMD path");
+  }
+
+  // And they agree with the reference.
+  const auto in = random_values(13 * 13 * 37, 1);
+  const auto dw_weights = random_values(9 * 37, 2), dw_bias = random_values(37, 3);
+  std::vector<float> a(7 * 7 * 37), b(7 * 7 * 37);
+  depthwise::run<joule::ReLU6>(dw, 0, 7, in.data(), dw_weights.data(), dw_bias.data(), a.data());
+  depthwise::reference<joule::ReLU6>(dw, in.data(), dw_weights.data(), dw_bias.data(), b.data());
+  check(close(a, b), "depthwise equals the reference");
+
+  const auto pw_weights = random_values(gemm::packed_size(37, 45), 4), pw_bias = random_values(64, 5);
+  std::vector<float> c(169 * 45), d(169 * 45);
+  pointwise::run<joule::HardSwish>(0, 169, 37, 45, in.data(), pw_weights.data(), pw_bias.data(), nullptr, c.data());
+  pointwise::reference<joule::HardSwish>(169, 37, 45, in.data(), pw_weights.data(), pw_bias.data(), d.data());
+  check(close(c, d), "pointwise equals the reference");
+
+  const auto conv_weights = random_values(gemm::packed_size(27, 21), 6);
+  const auto image = random_values(13 * 13 * 3, 7);
+  std::vector<float> e(7 * 7 * 21), f(7 * 7 * 21);
+  conv::run<joule::SiLU>(stem, 0, 7, image.data(), conv_weights.data(), pw_bias.data(), e.data());
+  conv::reference<joule::SiLU>(stem, image.data(), conv_weights.data(), pw_bias.data(), f.data());
+  check(close(e, f), "convolution equals the reference");
+
+  std::printf("%d failures\n", failures);
+  return failures == 0 ? 0 : 1;
+}
