@@ -7,7 +7,7 @@
 //   pointwise/xnnpack/mobilenet_v2/112x112x32->16
 //   depthwise/joule/efficientnet_b0/56x56x144/k5s2
 //   model/joule/mobilenet_v2/threads:2
-// so that bench/report.py can put the rows for one shape next to each other.
+// so that scripts/bench_report.py can put the rows for one shape next to each other.
 #pragma once
 
 #include <benchmark/benchmark.h>

@@ -73,8 +73,9 @@ for key in ("params", "macs", "arena_bytes", "input_shape", "layers"):
 check(obj["params"] == 3504872, f"mobilenet_v2 params {obj['params']}")
 check(obj["input_shape"] == [224, 224, 3], "mobilenet_v2 input shape")
 check(sum(layer["macs"] for layer in obj["layers"]) == obj["macs"], "layer MACs add up to the total")
-check(all({"name", "type", "input_shape", "output_shape", "params", "macs"} <= set(l) for l in obj["layers"]),
-      "every layer has name, type, shapes, params, MACs")
+check(all({"name", "type", "kernel", "input_shape", "output_shape", "params", "macs"} <= set(l) for l in obj["layers"]),
+      "every layer has name, type, kernel, shapes, params, MACs")
+check(all(l["kernel"].startswith("f32_") for l in obj["layers"]), "every layer names its kernel")
 table = joule("info", "mobilenet_v3_small")
 check(table.returncode == 0 and "features.1.block.2.fc1" not in table.stdout and "total:" in table.stdout,
       "info prints the table with totals")
@@ -141,6 +142,11 @@ ok = joule(*run_args(weights, good_input))
 check(ok.returncode == 0, f"run exits 0: {ok.stderr}")
 out = np.load(os.path.join(WORK, "out.npy"))
 check(out.shape == (1, 1000) and out.dtype == np.float32, f"output shape {out.shape} {out.dtype}")
+# Every thread count gives the same bits.
+threaded = os.path.join(WORK, "out_threads3.npy")
+three = joule("run", "mobilenet_v3_small", "--weights", weights, "--input", good_input, "--output", threaded,
+              "--threads", "3")
+check(three.returncode == 0 and np.array_equal(np.load(threaded), out), "--threads 3 gives the same output")
 hwc = os.path.join(WORK, "input_hwc.npy")
 np.save(hwc, np.zeros((224, 224, 3), dtype=np.float32))
 joule(*run_args(weights, hwc))

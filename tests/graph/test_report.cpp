@@ -16,9 +16,9 @@ TEST_CASE("report lists every layer and the totals", "[graph][report]") {
   std::vector<std::string> lines;
   write_report<Net>([&](std::string_view line) { lines.emplace_back(line); });
   REQUIRE(lines.size() == 1 + 6 + 1);
-  CHECK_THAT(lines[0], StartsWith("name") && Contains("params") && Contains("MACs"));
-  CHECK_THAT(lines[1], StartsWith("0 ") && Contains("Conv2d 3x3 s2 BN ReLU") && Contains("8x8x3") &&
-                           Contains("4x4x4") && Contains("116") && Contains("1,728"));
+  CHECK_THAT(lines[0], StartsWith("name") && Contains("kernel") && Contains("params") && Contains("MACs"));
+  CHECK_THAT(lines[1], StartsWith("0 ") && Contains("Conv2d 3x3 s2 BN ReLU") && Contains("f32_conv_") &&
+                           Contains("8x8x3") && Contains("4x4x4") && Contains("116") && Contains("1,728"));
   CHECK_THAT(lines[2], StartsWith("1.0 ") && Contains("Pointwise"));
   CHECK_THAT(lines[4], StartsWith("1 ") && Contains("Add"));
   CHECK_THAT(lines[6], StartsWith("classifier ") && Contains("Linear 4 -> 5"));

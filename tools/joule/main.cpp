@@ -106,6 +106,7 @@ int command_info(const std::string& name, bool json) {
     layers.push_back({{"name", node.path},
                       {"type", node.kind},
                       {"description", node.description},
+                      {"kernel", node.kernel},
                       {"input_shape", shape_json(node.input)},
                       {"output_shape", shape_json(node.output)},
                       {"params", node.cost.params},
@@ -116,6 +117,7 @@ int command_info(const std::string& name, bool json) {
   });
   const Cost cost = model->cost();
   const nlohmann::json info = {{"model", name},
+                               {"simd_target", arch::name},
                                {"params", cost.params},
                                {"macs", cost.macs},
                                {"weight_bytes", model->weight_bytes()},
