@@ -80,6 +80,7 @@ int main() {
 
   std::printf("\noutput:");
   for (float v : output) std::printf(" %.4f", static_cast<double>(v));
-  std::printf("\none inference with the reference kernels: %.2f ms\n", ms);
+  std::printf("\none inference (%.*s kernels, one thread): %.2f ms\n", static_cast<int>(arch::name.size()),
+              arch::name.data(), ms);
   return 0;
 }

@@ -1,6 +1,7 @@
 // A residual whose body changes the shape cannot add its input back and must not compile.
 // expect: joule::Residual: the body changes the shape of its input
-// expect: Shape<8, 8, 16>, joule::Shape<8, 8, 24>
+// expect: Shape<8, 8, 16>
+// expect: Shape<8, 8, 24>
 #include <joule/joule.hpp>
 using namespace joule;
 #ifdef JOULE_COMPILE_FAIL_CONTROL

@@ -61,8 +61,12 @@ int main() {
   stem.out_channels = 21;
   stem.groups = 1;
 
-  for (std::string_view name : {pointwise::name().view(), depthwise::name(dw).view(), conv::name(stem).view(),
-                                linear::name().view()}) {
+  // The names are kept alive here: views into temporaries would dangle inside the loop.
+  const auto pointwise_name = pointwise::name();
+  const auto depthwise_name = depthwise::name(dw);
+  const auto conv_name = conv::name(stem);
+  const auto linear_name = linear::name();
+  for (std::string_view name : {pointwise_name.view(), depthwise_name.view(), conv_name.view(), linear_name.view()}) {
     std::printf("  %.*s\n", int(name.size()), name.data());
     check(name.ends_with(expected), "every kernel runs the SIMD path");
   }

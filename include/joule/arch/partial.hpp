@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "joule/arch/simd.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD && (defined(__x86_64__) || defined(__i386__))
 #include <immintrin.h>
@@ -15,7 +16,7 @@
 
 JOULE_SIMD_CODE_BEGIN
 
-namespace joule::arch {
+namespace joule::inline JOULE_TARGET::arch {
 
 #if JOULE_SIMD
 
@@ -38,7 +39,9 @@ FloatBatch<A> load_partial(const float* data, std::size_t count) {
   }
 #endif
   alignas(64) float buffer[B::size] = {};
-  std::memcpy(buffer, data, count * sizeof(float));
+  // count < B::size; the clamp says so to GCC 12, whose -Warray-bounds otherwise sees a copy past
+  // the buffer where a caller's bound on count is lost after inlining (the linear tail on NEON).
+  std::memcpy(buffer, data, (count < B::size ? count : B::size) * sizeof(float));
   return B::load_aligned(buffer);
 }
 
@@ -61,10 +64,10 @@ void store_partial(float* data, const FloatBatch<A>& value, std::size_t count) {
 #endif
   alignas(64) float buffer[B::size];
   value.store_aligned(buffer);
-  std::memcpy(data, buffer, count * sizeof(float));
+  std::memcpy(data, buffer, (count < B::size ? count : B::size) * sizeof(float));  // as in load_partial
 }
 
 #endif  // JOULE_SIMD
 
-}  // namespace joule::arch
+}  // namespace joule::inline JOULE_TARGET::arch
 JOULE_SIMD_CODE_END

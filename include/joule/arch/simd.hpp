@@ -13,6 +13,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "joule/core/target.hpp"
+
 // GCC 12 reports -Wuninitialized and -Wmaybe-uninitialized inside its own AVX-512 intrinsics
 // (_mm512_undefined_ps, GCC bug 105593, fixed in GCC 13). SIMD kernel code sits between these two, so that builds with
 // -Werror, ours and our users', are not broken by it; nothing else is silenced.
@@ -50,7 +52,7 @@ JOULE_SIMD_CODE_END
 #endif
 
 
-namespace joule::arch {
+namespace joule::inline JOULE_TARGET::arch {
 
 /// The target without SIMD: plain float arithmetic.
 struct Scalar {
@@ -67,4 +69,4 @@ inline constexpr std::size_t lanes = 1;
 
 inline constexpr std::string_view name = Default::name();
 
-}  // namespace joule::arch
+}  // namespace joule::inline JOULE_TARGET::arch

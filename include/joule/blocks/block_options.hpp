@@ -2,8 +2,9 @@
 #pragma once
 
 #include "joule/layers/conv_options.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// How a block names its layers, for binding PyTorch weights.
 enum class BlockNames : unsigned char {
@@ -38,4 +39,4 @@ constexpr ConvOptions block_conv_options(BlockOptions options) {
   return ConvOptions{.bn_eps_log10 = options.bn_eps_log10};
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

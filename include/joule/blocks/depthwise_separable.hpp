@@ -11,8 +11,9 @@
 #include "joule/graph/sequential.hpp"
 #include "joule/layers/depthwise_conv.hpp"
 #include "joule/layers/pointwise.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <int Out, int Kernel = 3, int Stride = 1, Activation Act = ReLU,
           BlockOptions Options = BlockOptions{}>
@@ -33,4 +34,4 @@ struct DepthwiseSeparable : LayerSpec {
   };
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -16,8 +16,9 @@
 #include "joule/graph/sequential.hpp"
 #include "joule/layers/conv2d.hpp"
 #include "joule/layers/pointwise.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <int Out, auto Expansion, int Kernel, int Stride, Activation Act = SiLU,
           BlockOptions Options = BlockOptions{}>
@@ -50,4 +51,4 @@ struct FusedMBConv : LayerSpec {
   };
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

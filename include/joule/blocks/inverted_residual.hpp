@@ -27,8 +27,9 @@
 #include "joule/layers/global_avg_pool.hpp"
 #include "joule/layers/pointwise.hpp"
 #include "joule/layers/squeeze_excite.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <int Out, auto Expansion, int Kernel, int Stride, class SE = NoSqueezeExcite,
           Activation Act = ReLU6, BlockOptions Options = BlockOptions{}>
@@ -97,4 +98,4 @@ template <int Out, auto Expansion, int Kernel, int Stride, class SE = NoSqueezeE
           Activation Act = ReLU6, BlockOptions Options = BlockOptions{}>
 using MBConv = InvertedResidual<Out, Expansion, Kernel, Stride, SE, Act, Options>;
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

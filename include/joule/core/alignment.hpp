@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 inline constexpr std::size_t tensor_alignment = 64;
 inline constexpr std::size_t floats_per_alignment = tensor_alignment / sizeof(float);
@@ -23,4 +25,4 @@ inline bool is_aligned(const void* pointer, std::size_t alignment = tensor_align
   return reinterpret_cast<std::uintptr_t>(pointer) % alignment == 0;
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

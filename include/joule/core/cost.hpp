@@ -3,7 +3,9 @@
 
 #include <cstdint>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 struct Cost {
   /// Trainable parameters as PyTorch counts them for the same module (a BatchNorm adds its weight
@@ -31,4 +33,4 @@ struct Cost {
   friend constexpr bool operator==(const Cost&, const Cost&) = default;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -8,8 +8,9 @@
 #include <cstddef>
 
 #include "joule/core/function_ref.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 class Executor {
  public:
@@ -74,4 +75,4 @@ void parallel_parts(const RunContext& context, std::size_t count, std::size_t gr
   detail::run_parts(context, context.scratch_threads(), count, grain, body);
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

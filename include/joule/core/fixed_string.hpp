@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <string_view>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 template <std::size_t N>
 struct FixedString {
@@ -17,4 +19,4 @@ struct FixedString {
   constexpr std::string_view view() const { return std::string_view(data, N - 1); }
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -6,7 +6,9 @@
 #include <type_traits>
 #include <utility>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 template <class Signature>
 class FunctionRef;
@@ -29,4 +31,4 @@ class FunctionRef<R(Args...)> {
   R (*call_)(void*, Args...);
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

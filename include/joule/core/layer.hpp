@@ -12,8 +12,9 @@
 
 #include "joule/core/cost.hpp"
 #include "joule/core/shape.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// Base of every layer spec; being derived from it is what Network and Sequential check.
 struct LayerSpec {};
@@ -34,4 +35,4 @@ concept BoundLayer = requires {
 template <LayerSpecType Spec, ShapeType In>
 using bind_t = typename Spec::template bind<In>;
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

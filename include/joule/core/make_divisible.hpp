@@ -3,7 +3,9 @@
 // Same rule as torchvision's models._utils._make_divisible.
 #pragma once
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 constexpr int make_divisible(double value, int divisor) {
   const int rounded = static_cast<int>(value + divisor / 2.0) / divisor * divisor;
@@ -12,4 +14,4 @@ constexpr int make_divisible(double value, int divisor) {
   return result;
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

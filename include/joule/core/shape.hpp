@@ -3,7 +3,9 @@
 
 #include <cstddef>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 template <int H, int W, int C>
 struct Shape {
@@ -42,4 +44,4 @@ struct Extent {
 template <ShapeType S>
 inline constexpr Extent extent_of = Extent{S::height, S::width, S::channels};
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

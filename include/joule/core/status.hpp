@@ -7,8 +7,9 @@
 #include <utility>
 
 #include "joule/core/text.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 enum class ErrorCode : std::uint8_t {
   ok,
@@ -89,4 +90,4 @@ class [[nodiscard]] Result {
   T value_{};
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

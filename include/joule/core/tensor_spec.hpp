@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <string_view>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 struct TensorSpec {
   /// Name inside its part: "weight", "bias", "running_mean", "running_var".
@@ -25,4 +27,4 @@ struct TensorSpec {
   }
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

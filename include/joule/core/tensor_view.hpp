@@ -9,8 +9,9 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/assert.hpp"
 #include "joule/core/shape.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <class T, ShapeType S>
 class TensorView {
@@ -41,4 +42,4 @@ class TensorView {
   T* data_ = nullptr;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -8,7 +8,9 @@
 #include <string_view>
 #include <type_traits>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 template <std::size_t Capacity>
 class Text {
@@ -85,4 +87,4 @@ class Text {
   bool truncated_ = false;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -5,7 +5,9 @@
 #include <type_traits>
 #include <utility>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 template <class... T>
 struct TypeList {};
@@ -61,4 +63,4 @@ using repeat_t = decltype(detail::repeat<T>(std::make_index_sequence<Count>{}));
 template <std::size_t Count, template <std::size_t> class Make>
 using concat_made_t = decltype(detail::concat_made<Make>(std::make_index_sequence<Count>{}));
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -16,8 +16,9 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/assert.hpp"
 #include "joule/core/executor.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// Where a tensor sits relative to the window a node runs in.
 enum class Place : unsigned char {
@@ -100,4 +101,4 @@ struct KernelRunner {
   void stash_end() {}
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -17,8 +17,9 @@
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/graph/node.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// A float32 tensor in PyTorch's layout (contiguous, row-major), as a source holds it. A source
 /// that has the tensor in a type it cannot give as float32 (an integer tensor, say) answers with
@@ -170,4 +171,4 @@ Status bind_weights(Source& source, typename Net::Weights& weights, BindOptions 
   return bind_weights<Net>(source, weights.span(), options);
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -6,8 +6,9 @@
 #include <string_view>
 
 #include "joule/core/text.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 class NamePath {
  public:
@@ -34,4 +35,4 @@ class NamePath {
   Text<256> text_;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

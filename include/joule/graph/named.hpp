@@ -8,8 +8,9 @@
 
 #include "joule/core/fixed_string.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// Named<"features", L>: L under the path segment "features" instead of its index. The segment
 /// may contain dots ("classifier.1") or be empty (L's contents sit at the parent's path).
@@ -34,4 +35,4 @@ struct PartNames : LayerSpec {
   };
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -22,8 +22,9 @@
 #include "joule/graph/arena_plan.hpp"
 #include "joule/graph/node.hpp"
 #include "joule/graph/sequential.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <ShapeType In, class... Layers>
 class Network {
@@ -129,4 +130,4 @@ class Network {
   RunContext context_;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -22,8 +22,9 @@
 #include "joule/core/tensor_spec.hpp"
 #include "joule/graph/arena_plan.hpp"
 #include "joule/graph/name_path.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <class T>
 concept LeafNode = BoundLayer<T> && requires(const float* w, const float* in, float* out, const RunContext& c) {
@@ -132,4 +133,4 @@ std::size_t push_child_segment(NamePath& path, int index) {
   }
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -9,8 +9,9 @@
 #include "joule/core/shape.hpp"
 #include "joule/core/text.hpp"
 #include "joule/graph/node.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 namespace detail {
 inline void append_extent(Text<320>& text, Extent extent) {
@@ -80,4 +81,4 @@ void write_report(Write&& write) {
   write(line.view());
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

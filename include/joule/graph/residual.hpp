@@ -11,8 +11,9 @@
 #include "joule/graph/node.hpp"
 #include "joule/graph/sequential.hpp"
 #include "joule/layers/add.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 namespace detail {
 /// Instantiated only when a residual's body changes the shape; the compiler prints both shapes
@@ -78,4 +79,4 @@ struct Residual : LayerSpec {
   using bind = BoundResidual<In, bind_sequence_t<In, Specs...>>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

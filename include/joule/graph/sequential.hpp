@@ -11,8 +11,9 @@
 #include "joule/core/layer.hpp"
 #include "joule/core/text.hpp"
 #include "joule/graph/node.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// The chain of bound nodes: BoundSequence<B...> where each B is bound to its predecessor's output.
 template <class... Nodes>
@@ -109,4 +110,4 @@ struct Sequential : LayerSpec {
   using bind = bind_sequence_t<In, Specs...>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

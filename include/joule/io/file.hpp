@@ -19,8 +19,9 @@
 #include <vector>
 
 #include "joule/core/status.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::io {
+namespace joule::inline JOULE_TARGET::io {
 
 namespace detail {
 
@@ -148,4 +149,4 @@ inline Status write_file(const std::string& path, std::span<const unsigned char>
   return Status::success();
 }
 
-}  // namespace joule::io
+}  // namespace joule::inline JOULE_TARGET::io

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <span>
 
-namespace joule::io {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET::io {
 
 constexpr float float16_to_float32(std::uint16_t half) {
   const std::uint32_t sign = static_cast<std::uint32_t>(half & 0x8000u) << 16;
@@ -48,4 +50,4 @@ inline void bfloat16_bytes_to_float32(std::span<const unsigned char> bytes, floa
     out[i / 2] = bfloat16_to_float32(static_cast<std::uint16_t>(bytes[i] | (bytes[i + 1] << 8)));
 }
 
-}  // namespace joule::io
+}  // namespace joule::inline JOULE_TARGET::io

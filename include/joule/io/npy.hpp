@@ -24,8 +24,9 @@
 
 #include "joule/core/status.hpp"
 #include "joule/io/file.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::io {
+namespace joule::inline JOULE_TARGET::io {
 
 static_assert(std::endian::native == std::endian::little,
               "joule::io reads little-endian files in place: little-endian hosts only");
@@ -444,4 +445,4 @@ inline Status write_npy(const std::string& path, std::span<const std::int8_t> va
   return write_file(path, bytes);
 }
 
-}  // namespace joule::io
+}  // namespace joule::inline JOULE_TARGET::io

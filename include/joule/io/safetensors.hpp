@@ -32,8 +32,9 @@
 #include "joule/graph/bind.hpp"
 #include "joule/io/file.hpp"
 #include "joule/io/half.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::io {
+namespace joule::inline JOULE_TARGET::io {
 
 static_assert(std::endian::native == std::endian::little,
               "joule::io reads little-endian files in place: little-endian hosts only");
@@ -666,4 +667,4 @@ inline Status write_safetensors(const std::string& path, const std::vector<Named
   }
 }
 
-}  // namespace joule::io
+}  // namespace joule::inline JOULE_TARGET::io

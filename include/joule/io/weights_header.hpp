@@ -18,8 +18,9 @@
 #include <string_view>
 
 #include "joule/core/status.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::io {
+namespace joule::inline JOULE_TARGET::io {
 
 inline bool is_identifier(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
@@ -60,4 +61,4 @@ inline Status write_weights_header(std::ostream& out, std::span<const float> wei
   return Status::success();
 }
 
-}  // namespace joule::io
+}  // namespace joule::inline JOULE_TARGET::io

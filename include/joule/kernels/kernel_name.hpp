@@ -7,8 +7,9 @@
 
 #include "joule/arch/simd.hpp"
 #include "joule/core/text.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels {
+namespace joule::inline JOULE_TARGET::kernels {
 
 using KernelName = Text<63>;
 
@@ -19,4 +20,4 @@ constexpr KernelName kernel_name(std::string_view op, std::string_view shape, bo
   return name.append("__").append(simd ? arch::name : std::string_view("reference"));
 }
 
-}  // namespace joule::kernels
+}  // namespace joule::inline JOULE_TARGET::kernels

@@ -10,8 +10,9 @@
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/elementwise/dispatch.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <ShapeType S, Activation Act = Identity>
 struct Add {
@@ -31,4 +32,4 @@ struct Add {
   static void run(const float* a, const float* b, float* out) { kernels::elementwise::add<Act>(S::size, a, b, out); }
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

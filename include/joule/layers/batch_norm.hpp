@@ -18,8 +18,9 @@
 #include "joule/kernels/elementwise/dispatch.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// A BatchNorm's four tensors (sources[0..3]) into scale[C] and shift[C] at shift_offset.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
@@ -86,4 +87,4 @@ struct BatchNorm : LayerSpec {
   using bind = BoundBatchNorm<BatchNorm, In>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -7,7 +7,9 @@
 #include <cmath>
 #include <cstddef>
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 /// The four tensors of a torch.nn.BatchNorm2d over `channels` channels.
 struct BatchNormTensors {
@@ -42,4 +44,4 @@ inline void fold_batch_norm(int out_channels, std::size_t weights_per_output, fl
   }
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -4,8 +4,9 @@
 
 #include "joule/core/layer.hpp"
 #include "joule/layers/conv_layer.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <int OutChannels, int Kernel, int Stride = 1, Activation Act = Identity,
           ConvOptions Options = ConvOptions{}>
@@ -23,4 +24,4 @@ struct Conv2d : LayerSpec {
   using bind = BoundConv<Conv2d, In>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -27,8 +27,9 @@
 #include "joule/kernels/pointwise/dispatch.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 enum class ConvKind : unsigned char { general, depthwise, pointwise };
 
@@ -49,7 +50,9 @@ struct ConvPacking {
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
 [[gnu::noinline]] inline void pack_conv_weights(const ConvPacking& p, const float* const* sources, float* storage) {
   const int rows = p.kernel * p.kernel * p.in_per_group;
-  const BatchNormTensors bn{sources[1], sources[2], sources[3], sources[4]};
+  // Only a BatchNorm brings four more tensors; a caller with a bias passes two pointers.
+  const BatchNormTensors bn = p.norm == Norm::batch ? BatchNormTensors{sources[1], sources[2], sources[3], sources[4]}
+                                                    : BatchNormTensors{};
   for (int o = 0; o < p.out_channels; ++o) {
     const double scale = p.norm == Norm::batch ? batch_norm_scale(bn, o, p.bn_eps) : 1.0;
     for (int i = 0; i < p.in_per_group; ++i)
@@ -229,4 +232,4 @@ struct BoundConv {
   }
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -1,7 +1,9 @@
 // Options shared by the convolution layers (Conv2d, DepthwiseConv, Pointwise).
 #pragma once
 
-namespace joule {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET {
 
 /// What follows the convolution before its activation.
 enum class Norm : unsigned char {
@@ -29,4 +31,4 @@ constexpr double pow10(int exponent) {
   return value;
 }
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -5,8 +5,9 @@
 
 #include "joule/core/layer.hpp"
 #include "joule/layers/conv_layer.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <int Kernel, int Stride = 1, Activation Act = Identity, ConvOptions Options = ConvOptions{}>
 struct DepthwiseConv : LayerSpec {
@@ -27,4 +28,4 @@ struct DepthwiseConv : LayerSpec {
   using bind = BoundConv<DepthwiseConv, In>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -17,8 +17,9 @@
 #include "joule/core/text.hpp"
 #include "joule/kernels/fused/inverted_residual.hpp"
 #include "joule/layers/conv_layer.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// How the fused layer's tensors are named: the names of the unfused block's layers.
 enum class FusedNames : unsigned char {
@@ -70,7 +71,8 @@ struct BoundFusedInvertedResidual {
 
   using input = In;
   using output = std::conditional_t<project, typename Project::output, typename Depthwise::output>;
-  static constexpr std::string_view kind = "InvertedResidual";
+  // Before squeeze-excite the layer is only the block's first half.
+  static constexpr std::string_view kind = project ? "InvertedResidual" : "ExpandDepthwise";
   static constexpr bool in_place = false;
 
   static constexpr std::size_t expand_offset = 0;
@@ -118,10 +120,9 @@ struct BoundFusedInvertedResidual {
 
   static constexpr auto description = [] {
     Text<48> text;
-    text.append("fused hidden ").append(Depthwise::input::channels).append(" k").append(Depthwise::kernel);
-    text.append(" s").append(Depthwise::stride);
-    if (!project) text.append(" (to SE)");
-    return text.append(' ').append(Depthwise::activation::name);
+    text.append("hidden ").append(Depthwise::input::channels).append(" k").append(Depthwise::kernel);
+    text.append(" s").append(Depthwise::stride).append(" fused ");
+    return text.append(Depthwise::activation::name);
   }();
   static constexpr kernels::KernelName kernel_name = kernels::fused::name(shape);
 
@@ -180,4 +181,4 @@ struct FusedInvertedResidual : LayerSpec {
                                           typename layers<In>::project, ResidualAdd, Names>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -10,8 +10,9 @@
 #include "joule/core/text.hpp"
 #include "joule/core/executor.hpp"
 #include "joule/kernels/pool/dispatch.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <ShapeType In>
 struct BoundGlobalAvgPool {
@@ -42,4 +43,4 @@ struct GlobalAvgPool : LayerSpec {
   using bind = BoundGlobalAvgPool<In>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -18,8 +18,9 @@
 #include "joule/core/executor.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/linear/dispatch.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 /// PyTorch's [out][C * pixels] weight (CHW flattening) into packed [pixels * C][out] (NHWC order),
 /// and the bias (if any) at bias_offset. Sizes at run time: one function for every linear layer.
@@ -110,4 +111,4 @@ struct Linear : LayerSpec {
   using bind = BoundLinear<Linear, In>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

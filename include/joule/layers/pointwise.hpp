@@ -4,8 +4,9 @@
 
 #include "joule/core/layer.hpp"
 #include "joule/layers/conv_layer.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 template <int OutChannels, Activation Act = Identity, ConvOptions Options = ConvOptions{}>
 struct Pointwise : LayerSpec {
@@ -27,4 +28,4 @@ struct Pointwise : LayerSpec {
   using bind = BoundConv<Pointwise, In>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -30,8 +30,9 @@
 #include "joule/kernels/kernel_name.hpp"
 #include "joule/kernels/linear/dispatch.hpp"
 #include "joule/kernels/pool/dispatch.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 struct SqueezeSpec {
   /// S = base / divisor, base being the SE's input channels or the block's (of_block_input).
@@ -166,4 +167,4 @@ struct NoSqueezeExcite {
   using in_block = NoSqueezeExcite;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET

@@ -19,8 +19,9 @@
 #include "joule/layers/pointwise.hpp"
 #include "joule/layers/squeeze_excite.hpp"
 #include "joule/models/scaling.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::models {
+namespace joule::inline JOULE_TARGET::models {
 
 struct EfficientNetConfig {
   Ratio width{1, 1};
@@ -156,4 +157,4 @@ using EfficientNetV2 = Network<Shape<C.resolution, C.resolution, 3>,
                                Named<"features", typename detail::EfficientNetV2Layers<C>::features>,
                                Named<"avgpool", GlobalAvgPool>, Named<"classifier.1", Linear<C.classes>>>;
 
-}  // namespace joule::models
+}  // namespace joule::inline JOULE_TARGET::models

@@ -20,8 +20,9 @@
 #include "joule/layers/global_avg_pool.hpp"
 #include "joule/layers/linear.hpp"
 #include "joule/models/scaling.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::models {
+namespace joule::inline JOULE_TARGET::models {
 
 struct MobileNetV1Config {
   Ratio alpha{1, 1};
@@ -58,4 +59,4 @@ using MobileNetV1 = Network<Shape<C.resolution, C.resolution, 3>,
                             Named<"features", typename detail::MobileNetV1Layers<C>::features>,
                             Named<"avgpool", GlobalAvgPool>, Named<"classifier", Linear<C.classes>>>;
 
-}  // namespace joule::models
+}  // namespace joule::inline JOULE_TARGET::models

@@ -16,8 +16,9 @@
 #include "joule/layers/linear.hpp"
 #include "joule/layers/pointwise.hpp"
 #include "joule/models/scaling.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::models {
+namespace joule::inline JOULE_TARGET::models {
 
 struct MobileNetV2Config {
   Ratio width{1, 1};
@@ -65,4 +66,4 @@ using MobileNetV2 = Network<Shape<C.resolution, C.resolution, 3>,
                             Named<"features", typename detail::MobileNetV2Layers<C>::features>,
                             Named<"avgpool", GlobalAvgPool>, Named<"classifier.1", Linear<C.classes>>>;
 
-}  // namespace joule::models
+}  // namespace joule::inline JOULE_TARGET::models

@@ -19,8 +19,9 @@
 #include "joule/layers/linear.hpp"
 #include "joule/layers/pointwise.hpp"
 #include "joule/layers/squeeze_excite.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::models {
+namespace joule::inline JOULE_TARGET::models {
 
 /// One bottleneck row of the paper's tables (and of torchvision's InvertedResidualConfig).
 struct V3Bottleneck {
@@ -107,4 +108,4 @@ using MobileNetV3 = Network<Shape<C.resolution, C.resolution, 3>,
                             Named<"classifier.0", Linear<C.last_channels, HardSwish>>,
                             Named<"classifier.3", Linear<C.classes>>>;
 
-}  // namespace joule::models
+}  // namespace joule::inline JOULE_TARGET::models

@@ -3,8 +3,9 @@
 #pragma once
 
 #include "joule/core/make_divisible.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::models {
+namespace joule::inline JOULE_TARGET::models {
 
 /// A multiplier such as a width of 0.75 ({3, 4}) or a depth of 3.1 ({31, 10}). Floating-point
 /// template arguments are not portable (Clang 14), so multipliers are ratios of integers; their
@@ -40,4 +41,4 @@ constexpr Ratio to_millionths(double value) {
   return Ratio{static_cast<int>(value * 1'000'000.0 + 0.5), 1'000'000};
 }
 
-}  // namespace joule::models
+}  // namespace joule::inline JOULE_TARGET::models

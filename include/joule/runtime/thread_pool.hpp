@@ -16,12 +16,13 @@
 #include <vector>
 
 #include "joule/core/executor.hpp"
+#include "joule/core/target.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #endif
 
-namespace joule::runtime {
+namespace joule::inline JOULE_TARGET::runtime {
 
 class ThreadPool final : public Executor {
  public:
@@ -112,4 +113,4 @@ class ThreadPool final : public Executor {
   bool stop_ = false;
 };
 
-}  // namespace joule::runtime
+}  // namespace joule::inline JOULE_TARGET::runtime

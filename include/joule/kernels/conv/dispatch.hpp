@@ -5,8 +5,9 @@
 #include "joule/kernels/conv/reference.hpp"
 #include "joule/kernels/conv/simd.hpp"
 #include "joule/kernels/kernel_name.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::conv {
+namespace joule::inline JOULE_TARGET::kernels::conv {
 
 constexpr bool uses_simd(const ConvGeometry& g) { return JOULE_SIMD && g.groups == 1; }
 
@@ -35,4 +36,4 @@ constexpr KernelName name(const ConvGeometry& g) {
   return kernel_name("conv", "", false);
 }
 
-}  // namespace joule::kernels::conv
+}  // namespace joule::inline JOULE_TARGET::kernels::conv

@@ -2,7 +2,9 @@
 // compiled kernel serves every layer shape (the layer types carry the shapes at compile time).
 #pragma once
 
-namespace joule::kernels {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET::kernels {
 
 struct ConvGeometry {
   int in_height = 0;
@@ -30,4 +32,4 @@ constexpr int conv_output_size(int in, int kernel, int stride, int padding, int 
   return room < 0 ? 0 : room / stride + 1;
 }
 
-}  // namespace joule::kernels
+}  // namespace joule::inline JOULE_TARGET::kernels

@@ -8,8 +8,9 @@
 #include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/gemm/packing.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::conv {
+namespace joule::inline JOULE_TARGET::kernels::conv {
 
 /// Output rows [first_row, last_row) (all by default); `bias` may be null.
 template <Activation Act>
@@ -45,4 +46,4 @@ void reference(const ConvGeometry& g, const float* input, const float* weights, 
   }
 }
 
-}  // namespace joule::kernels::conv
+}  // namespace joule::inline JOULE_TARGET::kernels::conv

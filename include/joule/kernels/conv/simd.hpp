@@ -9,12 +9,13 @@
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/gemm/tile.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 
 JOULE_SIMD_CODE_BEGIN
 
-namespace joule::kernels::conv {
+namespace joule::inline JOULE_TARGET::kernels::conv {
 
 /// Output rows [first_row, last_row) of the convolution; weights packed [kh * kw * in][out]
 /// (gemm/packing.hpp), bias padded to whole panels or null.
@@ -80,7 +81,7 @@ void simd(const ConvGeometry& g, int first_row, int last_row, const float* input
   }
 }
 
-}  // namespace joule::kernels::conv
+}  // namespace joule::inline JOULE_TARGET::kernels::conv
 JOULE_SIMD_CODE_END
 
 #endif  // JOULE_SIMD

@@ -5,8 +5,9 @@
 #include "joule/kernels/depthwise/reference.hpp"
 #include "joule/kernels/depthwise/simd.hpp"
 #include "joule/kernels/kernel_name.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::depthwise {
+namespace joule::inline JOULE_TARGET::kernels::depthwise {
 
 constexpr bool uses_simd(const ConvGeometry& g) {
   const bool square = g.kernel_height == g.kernel_width && g.stride_height == g.stride_width;
@@ -68,4 +69,4 @@ constexpr KernelName name(const ConvGeometry& g) {
   return kernel_name("dwconv", shape.view(), true);
 }
 
-}  // namespace joule::kernels::depthwise
+}  // namespace joule::inline JOULE_TARGET::kernels::depthwise

@@ -6,8 +6,9 @@
 
 #include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::depthwise {
+namespace joule::inline JOULE_TARGET::kernels::depthwise {
 
 /// Output rows [first_row, last_row) (all by default); `bias` may be null.
 template <Activation Act>
@@ -58,4 +59,4 @@ void reference_row(const ConvGeometry& g, const float* const* rows, const float*
   }
 }
 
-}  // namespace joule::kernels::depthwise
+}  // namespace joule::inline JOULE_TARGET::kernels::depthwise

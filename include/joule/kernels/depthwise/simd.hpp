@@ -12,12 +12,13 @@
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 
 JOULE_SIMD_CODE_BEGIN
 
-namespace joule::kernels::depthwise {
+namespace joule::inline JOULE_TARGET::kernels::depthwise {
 
 namespace detail {
 
@@ -141,7 +142,7 @@ void simd(const ConvGeometry& g, int first_row, int last_row, const float* input
   }
 }
 
-}  // namespace joule::kernels::depthwise
+}  // namespace joule::inline JOULE_TARGET::kernels::depthwise
 JOULE_SIMD_CODE_END
 
 #endif  // JOULE_SIMD

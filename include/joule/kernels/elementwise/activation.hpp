@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "joule/arch/simd.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 #define JOULE_BATCH_APPLY(expression)      \
@@ -22,7 +23,7 @@
 #endif
 
 JOULE_SIMD_CODE_BEGIN
-namespace joule {
+namespace joule::inline JOULE_TARGET {
 
 #if JOULE_SIMD
 namespace detail {
@@ -118,5 +119,5 @@ concept Activation = requires(float x) {
   { A::apply(x) } -> std::same_as<float>;
 };
 
-}  // namespace joule
+}  // namespace joule::inline JOULE_TARGET
 JOULE_SIMD_CODE_END

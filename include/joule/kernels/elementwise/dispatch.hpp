@@ -7,8 +7,9 @@
 #include "joule/kernels/elementwise/reference.hpp"
 #include "joule/kernels/elementwise/simd.hpp"
 #include "joule/kernels/kernel_name.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::elementwise {
+namespace joule::inline JOULE_TARGET::kernels::elementwise {
 
 template <Activation Act>
 void add(std::size_t count, const float* a, const float* b, float* output) {
@@ -40,4 +41,4 @@ inline void scale_channels(std::size_t pixels, int channels, const float* input,
 constexpr KernelName add_name() { return kernel_name("add", "", JOULE_SIMD); }
 constexpr KernelName affine_name() { return kernel_name("affine", "", JOULE_SIMD); }
 
-}  // namespace joule::kernels::elementwise
+}  // namespace joule::inline JOULE_TARGET::kernels::elementwise

@@ -4,8 +4,9 @@
 #include <cstddef>
 
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::elementwise {
+namespace joule::inline JOULE_TARGET::kernels::elementwise {
 
 /// output[i] = Act(a[i] + b[i]). Any of the pointers may alias each other exactly.
 template <Activation Act>
@@ -35,4 +36,4 @@ inline void scale_channels_reference(std::size_t pixels, int channels, const flo
   }
 }
 
-}  // namespace joule::kernels::elementwise
+}  // namespace joule::inline JOULE_TARGET::kernels::elementwise

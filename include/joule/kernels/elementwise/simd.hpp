@@ -7,12 +7,13 @@
 #include "joule/arch/partial.hpp"
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 
 JOULE_SIMD_CODE_BEGIN
 
-namespace joule::kernels::elementwise {
+namespace joule::inline JOULE_TARGET::kernels::elementwise {
 
 template <class Arch, Activation Act>
 void add_simd(std::size_t count, const float* a, const float* b, float* output) {
@@ -53,7 +54,7 @@ void affine_channels_simd(std::size_t pixels, int channels, const float* input, 
   }
 }
 
-}  // namespace joule::kernels::elementwise
+}  // namespace joule::inline JOULE_TARGET::kernels::elementwise
 JOULE_SIMD_CODE_END
 
 #endif  // JOULE_SIMD

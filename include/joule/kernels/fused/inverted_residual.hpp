@@ -15,8 +15,9 @@
 #include "joule/kernels/depthwise/dispatch.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/pointwise/dispatch.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::fused {
+namespace joule::inline JOULE_TARGET::kernels::fused {
 
 struct InvertedResidualParams {
   /// Over the hidden channels: input height and width are the block's, channels the hidden ones.
@@ -137,4 +138,4 @@ constexpr KernelName name(const InvertedResidualParams& p) {
   return kernel_name("mbconv_fused", shape.view(), depthwise::uses_simd(p.depthwise));
 }
 
-}  // namespace joule::kernels::fused
+}  // namespace joule::inline JOULE_TARGET::kernels::fused

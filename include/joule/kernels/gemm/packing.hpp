@@ -12,7 +12,9 @@
 
 #include <cstddef>
 
-namespace joule::kernels::gemm {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET::kernels::gemm {
 
 inline constexpr int panel_width = 32;
 
@@ -28,4 +30,4 @@ constexpr std::size_t packed_index(int row, int col, int rows) {
          static_cast<std::size_t>(row) * panel_width + static_cast<std::size_t>(col % panel_width);
 }
 
-}  // namespace joule::kernels::gemm
+}  // namespace joule::inline JOULE_TARGET::kernels::gemm

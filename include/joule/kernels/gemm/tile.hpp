@@ -16,12 +16,13 @@
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/gemm/packing.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 
 JOULE_SIMD_CODE_BEGIN
 
-namespace joule::kernels::gemm {
+namespace joule::inline JOULE_TARGET::kernels::gemm {
 
 /// A rows that follow each other in memory: row m at a + m * stride; one tap.
 struct DirectRows {
@@ -190,7 +191,7 @@ void run_rows(const ARows& a, std::size_t m_begin, std::size_t m_end, TileArgs a
   run_block<Arch, Act>(a, m_begin, m_end, 0, cols, args);
 }
 
-}  // namespace joule::kernels::gemm
+}  // namespace joule::inline JOULE_TARGET::kernels::gemm
 JOULE_SIMD_CODE_END
 
 #endif  // JOULE_SIMD

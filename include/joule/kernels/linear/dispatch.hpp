@@ -4,8 +4,9 @@
 #include "joule/kernels/kernel_name.hpp"
 #include "joule/kernels/linear/reference.hpp"
 #include "joule/kernels/linear/simd.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::linear {
+namespace joule::inline JOULE_TARGET::kernels::linear {
 
 inline int panels(int out_features) { return (out_features + gemm::panel_width - 1) / gemm::panel_width; }
 
@@ -30,4 +31,4 @@ void run(int in_features, int out_features, const float* input, const float* wei
 
 constexpr KernelName name() { return kernel_name("linear", "8v", JOULE_SIMD); }
 
-}  // namespace joule::kernels::linear
+}  // namespace joule::inline JOULE_TARGET::kernels::linear

@@ -6,8 +6,9 @@
 
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/gemm/packing.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::linear {
+namespace joule::inline JOULE_TARGET::kernels::linear {
 
 /// Outputs [first, last) (all by default); `bias` may be null.
 template <Activation Act>
@@ -21,4 +22,4 @@ void reference(int in_features, int out_features, const float* input, const floa
   }
 }
 
-}  // namespace joule::kernels::linear
+}  // namespace joule::inline JOULE_TARGET::kernels::linear

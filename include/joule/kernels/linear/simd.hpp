@@ -9,11 +9,12 @@
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/gemm/packing.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 
 JOULE_SIMD_CODE_BEGIN
-namespace joule::kernels::linear {
+namespace joule::inline JOULE_TARGET::kernels::linear {
 
 namespace detail {
 /// Panels [p0, p0 + Panels) of the output, Vectors registers per panel.
@@ -70,7 +71,7 @@ void simd(int first_panel, int last_panel, int in_features, int out_features, co
   for (; p < panel_count; ++p) detail::panels<Arch, 1, Act>(in_features, out_features, p, input, weights, bias, output);
 }
 
-}  // namespace joule::kernels::linear
+}  // namespace joule::inline JOULE_TARGET::kernels::linear
 JOULE_SIMD_CODE_END
 
 #endif  // JOULE_SIMD

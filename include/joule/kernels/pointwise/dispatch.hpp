@@ -6,8 +6,9 @@
 #include "joule/kernels/kernel_name.hpp"
 #include "joule/kernels/pointwise/reference.hpp"
 #include "joule/kernels/pointwise/simd.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::pointwise {
+namespace joule::inline JOULE_TARGET::kernels::pointwise {
 
 /// Pixels [first, last) and output channels [first_channel, last_channel) of
 /// out = Act(in * W + bias + residual); first_channel on a panel boundary; residual may be null.
@@ -42,4 +43,4 @@ constexpr KernelName name() {
 #endif
 }
 
-}  // namespace joule::kernels::pointwise
+}  // namespace joule::inline JOULE_TARGET::kernels::pointwise

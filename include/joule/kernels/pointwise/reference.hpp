@@ -6,8 +6,9 @@
 
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/gemm/packing.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::pointwise {
+namespace joule::inline JOULE_TARGET::kernels::pointwise {
 
 /// out = Act(in * W + bias + residual) for output channels [first_channel, last_channel) (all by
 /// default); `bias` and `residual` ([pixels][out]) may be null.
@@ -28,4 +29,4 @@ void reference(std::size_t pixels, int in_channels, int out_channels, const floa
   }
 }
 
-}  // namespace joule::kernels::pointwise
+}  // namespace joule::inline JOULE_TARGET::kernels::pointwise

@@ -6,12 +6,13 @@
 
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/gemm/tile.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 
 JOULE_SIMD_CODE_BEGIN
 
-namespace joule::kernels::pointwise {
+namespace joule::inline JOULE_TARGET::kernels::pointwise {
 
 /// Output pixels [first, last) and channels [first_channel, last_channel) (first_channel on a
 /// panel boundary) of out = Act(in * W + bias + residual); residual may be null.
@@ -31,7 +32,7 @@ void simd(std::size_t first, std::size_t last, int first_channel, int last_chann
                              first_channel, last_channel, args);
 }
 
-}  // namespace joule::kernels::pointwise
+}  // namespace joule::inline JOULE_TARGET::kernels::pointwise
 JOULE_SIMD_CODE_END
 
 #endif  // JOULE_SIMD

@@ -4,8 +4,9 @@
 #include "joule/kernels/kernel_name.hpp"
 #include "joule/kernels/pool/reference.hpp"
 #include "joule/kernels/pool/simd.hpp"
+#include "joule/core/target.hpp"
 
-namespace joule::kernels::pool {
+namespace joule::inline JOULE_TARGET::kernels::pool {
 
 inline void global_average(std::size_t pixels, int channels, const float* input, float* output) {
 #if JOULE_SIMD
@@ -17,4 +18,4 @@ inline void global_average(std::size_t pixels, int channels, const float* input,
 
 constexpr KernelName name() { return kernel_name("gavgpool", "", JOULE_SIMD); }
 
-}  // namespace joule::kernels::pool
+}  // namespace joule::inline JOULE_TARGET::kernels::pool

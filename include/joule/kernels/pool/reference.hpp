@@ -5,7 +5,9 @@
 
 #include <cstddef>
 
-namespace joule::kernels::pool {
+#include "joule/core/target.hpp"
+
+namespace joule::inline JOULE_TARGET::kernels::pool {
 
 inline void global_average_reference(std::size_t pixels, int channels, const float* input, float* output) {
   for (int c = 0; c < channels; ++c) {
@@ -15,4 +17,4 @@ inline void global_average_reference(std::size_t pixels, int channels, const flo
   }
 }
 
-}  // namespace joule::kernels::pool
+}  // namespace joule::inline JOULE_TARGET::kernels::pool

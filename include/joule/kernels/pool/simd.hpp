@@ -7,12 +7,13 @@
 
 #include "joule/arch/partial.hpp"
 #include "joule/arch/simd.hpp"
+#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 
 JOULE_SIMD_CODE_BEGIN
 
-namespace joule::kernels::pool {
+namespace joule::inline JOULE_TARGET::kernels::pool {
 
 template <class Arch>
 void global_average_simd(std::size_t pixels, int channels, const float* input, float* output) {
@@ -38,7 +39,7 @@ void global_average_simd(std::size_t pixels, int channels, const float* input, f
   }
 }
 
-}  // namespace joule::kernels::pool
+}  // namespace joule::inline JOULE_TARGET::kernels::pool
 JOULE_SIMD_CODE_END
 
 #endif  // JOULE_SIMD

@@ -1,0 +1,28 @@
+# riscv64 Linux (glibc) with Debian's cross compiler (g++-riscv64-linux-gnu); programs run on
+# qemu-user. xsimd 8.1 has no RISC-V target (no RVV), so the kernels take their scalar paths.
+#
+#   cmake -S <project> -B <build> --toolchain cmake/riscv64-linux-gnu.cmake
+#
+# For joule's own programs add -DJOULE_MARCH= (the default, native, is the build machine's CPU).
+# Header-only dependencies (xsimd, Catch2) are found in /usr/include, which Debian's cross
+# compilers search after the target's own headers; their CMake packages are the host's and are
+# not searched for.
+set(CMAKE_SYSTEM_NAME Linux)
+set(CMAKE_SYSTEM_PROCESSOR riscv64)
+set(CMAKE_C_COMPILER riscv64-linux-gnu-gcc)
+set(CMAKE_CXX_COMPILER riscv64-linux-gnu-g++)
+
+# The target's libraries and headers live under /usr/riscv64-linux-gnu; programs are the host's.
+set(CMAKE_FIND_ROOT_PATH /usr/riscv64-linux-gnu)
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
+
+# add_test() and try_run() start target programs through qemu-user (qemu-user-static names it
+# differently); -L is where it finds the target's dynamic loader and C library.
+find_program(JOULE_QEMU_RISCV64 NAMES qemu-riscv64 qemu-riscv64-static)
+if(NOT JOULE_QEMU_RISCV64)
+  set(JOULE_QEMU_RISCV64 qemu-riscv64)  # not installed: tests fail naming it
+endif()
+set(CMAKE_CROSSCOMPILING_EMULATOR ${JOULE_QEMU_RISCV64};-L;/usr/riscv64-linux-gnu)
