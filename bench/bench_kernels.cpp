@@ -1,6 +1,6 @@
 // joule's kernels on the real layer shapes of MobileNetV2, MobileNetV3-Large and EfficientNet-B0
-// (bench/shapes.hpp), as the layers call them (the dispatched SIMD kernel, one thread), next to
-// the reference kernels for the MobileNetV2 shapes. Names: pointwise/joule/<model>/<shape>,
+// (bench/shapes.hpp), as the layers call them (the kernel record the layer would choose, one
+// thread), next to the reference kernels for the MobileNetV2 shapes. Names: pointwise/joule/<model>/<shape>,
 // depthwise/joule/<model>/<shape>/k<K>s<S>, pointwise/reference/..., depthwise/reference/...
 #include <benchmark/benchmark.h>
 
@@ -39,46 +39,43 @@ kernels::ConvGeometry depthwise_geometry(const DepthwiseShape& s) {
   return g;
 }
 
-void pointwise(benchmark::State& state, PointwiseShape s, bool reference) {
+// Each benchmark runs one kernel record (kernels/kernel_record.hpp): the one the layers choose for
+// the shape ("joule") or the reference; its name is the label.
+void pointwise(benchmark::State& state, PointwiseShape s, kernels::KernelRecord record) {
   const std::size_t pixels = static_cast<std::size_t>(s.height) * s.width;
   const auto in = random_values(pixels * s.in_channels, 1);
   // Weights and bias in the packed layout the kernels read (padding included).
   const auto w = random_values(kernels::gemm::packed_size(s.in_channels, s.out_channels), 2);
   const auto bias = random_values(kernels::gemm::padded_cols(s.out_channels), 3);
   std::vector<float> out(pixels * s.out_channels);
-  for (auto _ : state) {
-    if (reference) {
-      kernels::pointwise::reference<ReLU6>(pixels, s.in_channels, s.out_channels, in.data(), w.data(), bias.data(),
-                                           out.data());
-    } else {
-      kernels::pointwise::run<ReLU6>(0, pixels, s.in_channels, s.out_channels, in.data(), w.data(), bias.data(), nullptr,
-                                     out.data());
+  kernels::with_record<kernels::pointwise::records>(record, [&]<kernels::KernelRecord K>() {
+    for (auto _ : state) {
+      kernels::pointwise::run<K, ReLU6>(0, pixels, s.in_channels, s.out_channels, in.data(), w.data(), bias.data(),
+                                        nullptr, out.data());
+      benchmark::DoNotOptimize(out.data());
+      benchmark::ClobberMemory();
     }
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
+  });
   set_counters(state, double(pixels) * s.in_channels * s.out_channels,
                4.0 * double(in.size() + std::size_t(s.in_channels) * s.out_channels + out.size()));
-  state.SetLabel(reference ? "reference" : std::string(kernels::pointwise::name().view()));
+  state.SetLabel(std::string(record.name().view()));
 }
 
-void depthwise(benchmark::State& state, DepthwiseShape s, bool reference) {
+void depthwise(benchmark::State& state, DepthwiseShape s, kernels::KernelRecord record) {
   const kernels::ConvGeometry g = depthwise_geometry(s);
   const auto in = random_values(static_cast<std::size_t>(s.height) * s.width * s.channels, 1);
   const auto w = random_values(static_cast<std::size_t>(s.kernel) * s.kernel * s.channels, 2);
   const auto bias = random_values(s.channels, 3);
   std::vector<float> out(static_cast<std::size_t>(g.out_height) * g.out_width * s.channels);
-  for (auto _ : state) {
-    if (reference) {
-      kernels::depthwise::reference<ReLU6>(g, in.data(), w.data(), bias.data(), out.data());
-    } else {
-      kernels::depthwise::run<ReLU6>(g, 0, g.out_height, in.data(), w.data(), bias.data(), out.data());
+  kernels::with_record<kernels::depthwise::records>(record, [&]<kernels::KernelRecord K>() {
+    for (auto _ : state) {
+      kernels::depthwise::run<K, ReLU6>(g, 0, g.out_height, in.data(), w.data(), bias.data(), out.data());
+      benchmark::DoNotOptimize(out.data());
+      benchmark::ClobberMemory();
     }
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
+  });
   set_counters(state, double(out.size()) * s.kernel * s.kernel, 4.0 * double(in.size() + w.size() + out.size()));
-  state.SetLabel(reference ? "reference" : std::string(kernels::depthwise::name(g).view()));
+  state.SetLabel(std::string(record.name().view()));
 }
 
 std::string pointwise_name(const PointwiseShape& s) {
@@ -92,17 +89,21 @@ std::string depthwise_name(const DepthwiseShape& s) {
 
 const bool registered = [] {
   for (const PointwiseShape& s : pointwise_shapes) {
-    benchmark::RegisterBenchmark(("pointwise/joule/" + pointwise_name(s)).c_str(), pointwise, s, false)
+    benchmark::RegisterBenchmark(("pointwise/joule/" + pointwise_name(s)).c_str(), pointwise, s,
+                                 kernels::pointwise::choose())
         ->Unit(benchmark::kMicrosecond);
     if (std::string(s.model) == "mobilenet_v2")
-      benchmark::RegisterBenchmark(("pointwise/reference/" + pointwise_name(s)).c_str(), pointwise, s, true)
+      benchmark::RegisterBenchmark(("pointwise/reference/" + pointwise_name(s)).c_str(), pointwise, s,
+                                   kernels::pointwise::reference_kernel)
           ->Unit(benchmark::kMicrosecond);
   }
   for (const DepthwiseShape& s : depthwise_shapes) {
-    benchmark::RegisterBenchmark(("depthwise/joule/" + depthwise_name(s)).c_str(), depthwise, s, false)
+    benchmark::RegisterBenchmark(("depthwise/joule/" + depthwise_name(s)).c_str(), depthwise, s,
+                                 kernels::depthwise::choose(depthwise_geometry(s)))
         ->Unit(benchmark::kMicrosecond);
     if (std::string(s.model) == "mobilenet_v2")
-      benchmark::RegisterBenchmark(("depthwise/reference/" + depthwise_name(s)).c_str(), depthwise, s, true)
+      benchmark::RegisterBenchmark(("depthwise/reference/" + depthwise_name(s)).c_str(), depthwise, s,
+                                   kernels::depthwise::reference_kernel)
           ->Unit(benchmark::kMicrosecond);
   }
   return true;

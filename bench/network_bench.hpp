@@ -1,16 +1,19 @@
-// Timing a whole Network in Google Benchmark: random weights (timing does not depend on their
-// values), an arena for the thread count, and a thread pool when more than one thread runs.
+// Timing a whole Network in Google Benchmark: joule's deterministic weights (timing does not depend
+// on their values), an arena for the thread count, and a thread pool when more than one thread runs.
 #pragma once
 
 #include <benchmark/benchmark.h>
 
 #include <memory>
 #include <new>
-#include <random>
+#include <cstdlib>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "bench_common.hpp"
+#include "joule/graph/bind.hpp"
+#include "joule/graph/deterministic_weights.hpp"
 #include "joule/runtime/thread_pool.hpp"
 
 namespace joule::bench {
@@ -20,22 +23,20 @@ class NetworkUnderTest {
  public:
   explicit NetworkUnderTest(int threads)
       : weights_(std::make_unique<typename Net::Weights>()),
-        arena_(new (std::align_val_t(64)) float[Net::arena_floats_for(threads)]),
+        arena_(new (std::align_val_t(64)) std::byte[Net::arena_bytes_for(threads)]),
         pool_(threads > 1 ? std::make_unique<runtime::ThreadPool>(threads) : nullptr),
         input_(Net::input::size, 0.5f),
         output_(Net::output::size),
-        arena_floats_(Net::arena_floats_for(threads)) {
-    std::mt19937 engine(1);
-    std::uniform_real_distribution<float> value(-0.05f, 0.05f);
-    for (float& w : weights_->data) w = value(engine);
+        arena_bytes_(Net::arena_bytes_for(threads)) {
+    const auto source = std::make_unique<DeterministicWeights<Net::max_source_elements>>(1);
+    if (!bind_weights<Net>(*source, *weights_).ok()) std::abort();
   }
   ~NetworkUnderTest() { ::operator delete[](arena_, std::align_val_t(64)); }
   NetworkUnderTest(const NetworkUnderTest&) = delete;
   NetworkUnderTest& operator=(const NetworkUnderTest&) = delete;
 
   void run() {
-    Net net(std::span<const float, Net::weight_floats>(weights_->data, Net::weight_floats),
-            std::span<std::byte>(reinterpret_cast<std::byte*>(arena_), arena_floats_ * sizeof(float)), pool_.get());
+    Net net(std::as_const(*weights_).span(), std::span<std::byte>(arena_, arena_bytes_), pool_.get());
     net.forward(std::span<const float, Net::input::size>(input_.data(), input_.size()),
                 std::span<float, Net::output::size>(output_.data(), output_.size()));
     benchmark::DoNotOptimize(output_.data());
@@ -44,11 +45,11 @@ class NetworkUnderTest {
 
  private:
   std::unique_ptr<typename Net::Weights> weights_;
-  float* arena_;
+  std::byte* arena_;
   std::unique_ptr<runtime::ThreadPool> pool_;
   std::vector<float> input_;
   std::vector<float> output_;
-  std::size_t arena_floats_;
+  std::size_t arena_bytes_;
 };
 
 /// Times one inference per iteration; reports MACs, GFLOP/s, peak%, the bytes the network moves

@@ -1,14 +1,12 @@
 // A custom efficient network written with joule's types: 96x96 RGB in, 10 classes out.
-// It checks its budgets at compile time, binds (random) weights by name, prints its per-layer
-// report and runs one inference on a random input.
+// It checks its budgets at compile time, binds (deterministic) weights by name, prints its
+// per-layer report and runs one inference on a random input.
 #include <joule/joule.hpp>
 
 #include <chrono>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <random>
-#include <string>
 #include <vector>
 
 using namespace joule;
@@ -25,43 +23,15 @@ using Net = Network<Shape<96, 96, 3>,
 static_assert(Net::cost.macs < 20'000'000, "compile-time budget: MACs");
 static_assert(Net::arena_bytes <= 2 * 1024 * 1024, "compile-time budget: activation memory");
 
-// Weights normally come from PyTorch (a state_dict with these names); here they are random,
-// shaped by what each layer asks for.
-class RandomWeights {
- public:
-  const TensorData* find(std::string_view name) {
-    Net::visit([&](const NodeInfo& node) {
-      for (const TensorSpec& spec : node.tensors) {
-        const std::string full(tensor_name(node.path, node.part_names[spec.part], spec.name).view());
-        if (full != name || tensors_.count(full)) continue;
-        Entry& entry = tensors_[full];
-        std::uniform_real_distribution<float> values(-0.5f, 0.5f);
-        entry.values.resize(spec.elements());
-        for (float& v : entry.values) v = spec.name == "running_var" ? 1.0f + values(engine_) : values(engine_);
-        entry.data = TensorData{entry.values.data(), spec.rank, {}};
-        for (int i = 0; i < spec.rank; ++i) entry.data.dims[i] = spec.dims[i];
-      }
-    });
-    const auto found = tensors_.find(std::string(name));
-    return found == tensors_.end() ? nullptr : &found->second.data;
-  }
-
- private:
-  struct Entry {
-    std::vector<float> values;
-    TensorData data;
-  };
-  std::map<std::string, Entry> tensors_;
-  std::mt19937 engine_{2026};
-};
-
 int main() {
   write_report<Net>([](std::string_view line) { std::printf("%.*s\n", static_cast<int>(line.size()), line.data()); });
 
+  // Weights normally come from PyTorch (a state_dict with the names the report lists); here they
+  // are joule's deterministic ones, shaped by what each layer asks for.
   auto weights = std::make_unique<Net::Weights>();
   auto arena = std::make_unique<Net::Arena>();
-  RandomWeights source;
-  if (const Status status = bind_weights<Net>(source, *weights); !status.ok()) {
+  auto source = std::make_unique<DeterministicWeights<Net::max_source_elements>>(2026);
+  if (const Status status = bind_weights<Net>(*source, *weights); !status.ok()) {
     std::fprintf(stderr, "binding failed: %s\n", status.c_str());
     return 1;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """The model zoo that the C++ `joule` program mirrors, and deterministic random weights for parity.
 
-ZOO maps each zoo name to (builder, resolution); builder(num_classes) returns an nn.Module in
+ZOO maps each zoo name to (builder, resolution), for every model of the zoo registry
+(include/joule/models/registry.hpp, read by zoo_registry.py); builder(num_classes) returns an nn.Module in
 training mode with the builder's own initialization. Every model except MobileNetV1 is
 torchvision 0.14's own builder, untouched, so that a state_dict trained with torchvision loads as
 is. MobileNetV1 has no torchvision builder; MobileNetV1 below is the twin the C++ model mirrors,
@@ -9,18 +10,17 @@ parameter names included.
 """
 
 import math
+import os
+import re
+import sys
 
 import torch
 from torch import nn
 import torchvision.models as tvm
 from torchvision.ops.misc import Conv2dNormActivation
 
-V1_ALPHAS = ("1.0", "0.75", "0.5", "0.25")
-V1_RESOLUTIONS = (224, 192, 160, 128)
-
-# The EfficientNet paper's input resolutions (torchvision's eval transforms use a few others; the
-# C++ zoo follows the paper).
-EFFICIENTNET_RESOLUTIONS = (224, 240, 260, 300, 380, 456, 528, 600)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zoo_registry  # noqa: E402
 
 
 def _depthwise_separable(inp, out, stride):
@@ -81,19 +81,21 @@ def _tv_builder(function):
     return lambda num_classes=1000: function(weights=None, num_classes=num_classes)
 
 
+_TWIN_V1 = re.compile(r"twin\.mobilenet_v1\(([0-9.]+)\)$")
+
+
+def _builder(pytorch):
+    """The builder a registry entry names: "torchvision.NAME" or "twin.mobilenet_v1(ALPHA)"."""
+    if pytorch.startswith("torchvision."):
+        return _tv_builder(getattr(tvm, pytorch[len("torchvision."):]))
+    match = _TWIN_V1.match(pytorch)
+    if match:
+        return _v1_builder(match.group(1))
+    raise ValueError(f"zoo registry: unknown PyTorch builder '{pytorch}'")
+
+
 def _make_zoo():
-    zoo = {}
-    for alpha in V1_ALPHAS:
-        for res in V1_RESOLUTIONS:
-            zoo[f"mobilenet_v1_{alpha}_{res}"] = (_v1_builder(alpha), res)
-    zoo["mobilenet_v2"] = (_tv_builder(tvm.mobilenet_v2), 224)
-    zoo["mobilenet_v3_large"] = (_tv_builder(tvm.mobilenet_v3_large), 224)
-    zoo["mobilenet_v3_small"] = (_tv_builder(tvm.mobilenet_v3_small), 224)
-    for index, res in enumerate(EFFICIENTNET_RESOLUTIONS):
-        name = f"efficientnet_b{index}"
-        zoo[name] = (_tv_builder(getattr(tvm, name)), res)
-    zoo["efficientnet_v2_s"] = (_tv_builder(tvm.efficientnet_v2_s), 384)
-    return zoo
+    return {name: (_builder(pytorch), resolution) for name, resolution, pytorch in zoo_registry.MODELS}
 
 
 ZOO = _make_zoo()

@@ -29,16 +29,13 @@ import export  # noqa: E402
 import golden  # noqa: E402
 import joule_models  # noqa: E402
 import safetensors_file  # noqa: E402
+import zoo_registry  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 torch.set_num_threads(1)
 
-EXPECTED_NAMES = (
-    [f"mobilenet_v1_{a}_{r}" for a in ("1.0", "0.75", "0.5", "0.25") for r in (224, 192, 160, 128)]
-    + ["mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small"]
-    + [f"efficientnet_b{i}" for i in range(8)]
-    + ["efficientnet_v2_s"]
-)
+# The zoo registry (include/joule/models/registry.hpp) is the one list of models.
+EXPECTED_NAMES = zoo_registry.NAMES
 
 # `joule run` / `joule header` with PyTorch. FAKE_MODE perturbs or breaks it on purpose.
 FAKE_JOULE = textwrap.dedent(

@@ -3,8 +3,9 @@
 //   cortex_m_input.hpp    a deterministic 32x32x3 input image as constants,
 //   expected.txt          what the firmware must print: arena, weight and input sizes, layers and their kernels,
 //                         and the host's outputs for that input, round(output x 1e9), one per line.
-// Weights and input come from a fixed linear congruential generator, not <random>'s distributions
-// (whose output differs between standard libraries), so every host writes the same files.
+// Weights come from joule::DeterministicWeights and the input from a fixed linear congruential
+// generator, not <random>'s distributions (whose output differs between standard libraries), so
+// every host writes the same files.
 #include <joule/io/weights_header.hpp>
 
 #include <cmath>
@@ -13,7 +14,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,7 +24,7 @@ namespace {
 
 using cortex_m::Net;
 
-/// Numerical Recipes' 32-bit LCG; unit() gives 24-bit floats in [0, 1).
+/// Numerical Recipes' 32-bit LCG, for the input image; unit() gives 24-bit floats in [0, 1).
 class Lcg {
  public:
   explicit Lcg(std::uint32_t seed) : state_(seed) {}
@@ -36,49 +36,6 @@ class Lcg {
 
  private:
   std::uint32_t state_;
-};
-
-/// Every tensor the network asks for, made up front by visiting it (the TensorSource protocol:
-/// find(name) answers with data in PyTorch's layout and shape). PyTorch-like scales: weights
-/// uniform in +-sqrt(3 / fan-in), BatchNorm running_var in [0.5, 1.5) (it must be positive), other
-/// vectors in +-0.25, so that BatchNorm folding changes every value.
-class DeterministicWeights {
- public:
-  explicit DeterministicWeights(std::uint32_t seed) {
-    Lcg lcg(seed);
-    Net::visit([&](const joule::NodeInfo& node) {
-      for (const joule::TensorSpec& spec : node.tensors) {
-        const std::string name(joule::tensor_name(node.path, node.part_names[spec.part], spec.name).view());
-        Entry& entry = tensors_[name];
-        entry.values.resize(spec.elements());
-        const double fan_in = spec.rank >= 2 ? double(spec.elements()) / double(spec.dims[0]) : 1.0;
-        const float weight_scale = static_cast<float>(std::sqrt(3.0 / fan_in));
-        for (float& v : entry.values) {
-          if (spec.name == "running_var") {
-            v = 0.5f + lcg.unit();
-          } else if (spec.rank >= 2) {
-            v = weight_scale * lcg.centered();
-          } else {
-            v = 0.25f * lcg.centered();
-          }
-        }
-        entry.data.data = entry.values.data();
-        entry.data.rank = spec.rank;
-        for (int i = 0; i < spec.rank; ++i) entry.data.dims[i] = spec.dims[i];
-      }
-    });
-  }
-  const joule::TensorData* find(std::string_view name) const {
-    const auto it = tensors_.find(std::string(name));
-    return it == tensors_.end() ? nullptr : &it->second.data;
-  }
-
- private:
-  struct Entry {
-    std::vector<float> values;
-    joule::TensorData data;
-  };
-  std::map<std::string, Entry> tensors_;
 };
 
 /// The input as a header: alignas(64) constants in hexadecimal literals (exact round trip).
@@ -112,9 +69,9 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  DeterministicWeights source(20260101u);
+  const auto source = std::make_unique<joule::DeterministicWeights<Net::max_source_elements>>(20260101u);
   auto weights = std::make_unique<Net::Weights>();
-  if (const joule::Status status = joule::bind_weights<Net>(source, *weights); !status.ok()) {
+  if (const joule::Status status = joule::bind_weights<Net>(*source, *weights); !status.ok()) {
     std::cerr << "binding failed: " << status.c_str() << "\n";
     return 1;
   }
@@ -126,7 +83,7 @@ int main(int argc, char** argv) {
     }
     const joule::Status status = joule::io::write_weights_header(
         out, weights->span(), cortex_m::weights_identifier,
-        "examples/cortex_m/generate.cpp, deterministic weights (LCG seed 20260101)");
+        "examples/cortex_m/generate.cpp, joule::DeterministicWeights (seed 20260101)");
     if (!status.ok()) {
       std::cerr << status.c_str() << "\n";
       return 1;
@@ -172,7 +129,7 @@ int main(int argc, char** argv) {
     std::cerr << "writing " << dir << "/expected.txt failed\n";
     return 1;
   }
-  std::cout << "wrote " << dir << "/cortex_m_weights.hpp (" << Net::weight_floats << " floats), cortex_m_input.hpp ("
+  std::cout << "wrote " << dir << "/cortex_m_weights.hpp (" << Net::weight_bytes << " bytes), cortex_m_input.hpp ("
             << Net::input::size << " floats), expected.txt\n"
             << "network: " << Net::cost.params << " parameters (PyTorch's count), " << Net::cost.macs
             << " multiply-accumulates per image, arena " << Net::arena_bytes << " bytes\n";

@@ -23,7 +23,7 @@
 
 using cortex_m::Net;
 
-static_assert(cortex_m_weights_floats == Net::weight_floats, "the weights header was written for another network");
+static_assert(cortex_m_weights_bytes == Net::weight_bytes, "the weights header was written for another network");
 static_assert(cortex_m_input_floats == Net::input::size, "the input header was written for another network");
 
 namespace {
@@ -105,7 +105,7 @@ int main() {
   print_build();
 
   // Zero copies: the header's array is the weight storage the network reads.
-  Net net(std::span<const float, Net::weight_floats>(cortex_m_weights), std::span<std::byte>(arena), nullptr);
+  Net net(cortex_m_weights_span(), std::span<std::byte>(arena), nullptr);
 
   print_line("arena_bytes", static_cast<long long>(Net::arena_bytes));
   print_line("weight_bytes", static_cast<long long>(Net::weight_bytes));

@@ -50,22 +50,21 @@ std::vector<Candidate> candidates() {
           {&dispatch::level_x86_64, "x86-64", true}};
 }
 
-// Random weights in PyTorch's layout, shaped and named by the network's parameter list.
+// joule's deterministic weights in PyTorch's layout, shaped and named by the network's parameter list.
 struct Weights {
   std::vector<std::string> names;
   std::vector<std::vector<float>> values;
   std::vector<dispatch::Tensor> tensors;
 };
 
-Weights random_weights() {
+Weights deterministic_weights() {
   Weights weights;
-  std::mt19937 engine(2026);
-  std::uniform_real_distribution<float> value(-0.5f, 0.5f);
   dispatch::Net::visit([&](const joule::NodeInfo& node) {
     for (const joule::TensorSpec& spec : node.tensors) {
-      weights.names.emplace_back(joule::tensor_name(node.path, node.part_names[spec.part], spec.name).view());
+      const std::string& name =
+          weights.names.emplace_back(joule::tensor_name(node.path, node.part_names[spec.part], spec.name).view());
       auto& values = weights.values.emplace_back(spec.elements());
-      for (float& v : values) v = spec.name == "running_var" ? 1.0f + value(engine) : value(engine);
+      for (std::size_t i = 0; i < values.size(); ++i) values[i] = joule::deterministic_value(2026, spec, name, i);
       dispatch::Tensor tensor{nullptr, nullptr, spec.rank, {}};
       for (int d = 0; d < spec.rank; ++d) tensor.dims[d] = spec.dims[static_cast<std::size_t>(d)];
       weights.tensors.push_back(tensor);
@@ -121,7 +120,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const Weights weights = random_weights();
+  const Weights weights = deterministic_weights();
   std::vector<float> input(dispatch::Net::input::size);
   std::mt19937 engine(7);
   std::uniform_real_distribution<float> pixel(0.0f, 1.0f);

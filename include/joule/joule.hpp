@@ -4,7 +4,9 @@
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/cost.hpp"
+#include "joule/core/dtype.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/leaf.hpp"
 #include "joule/core/make_divisible.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/status.hpp"
@@ -20,6 +22,7 @@
 #include "joule/layers/squeeze_excite.hpp"
 
 #include "joule/graph/bind.hpp"
+#include "joule/graph/deterministic_weights.hpp"
 #include "joule/graph/named.hpp"
 #include "joule/graph/network.hpp"
 #include "joule/graph/report.hpp"

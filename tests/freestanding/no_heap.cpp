@@ -49,39 +49,8 @@ using Net = Network<Shape<6, 6, 3>, Conv2d<8, 3, 2, ReLU6>,
                     Residual<Pointwise<16, ReLU6>, DepthwiseConv<3, 1, ReLU6>, SqueezeExcite<4>, Pointwise<8>>,
                     GlobalAvgPool, Linear<4>>;
 
-/// Deterministic weights for any tensor a layer asks for, from fixed storage.
-class PatternSource {
- public:
-  const TensorData* find(std::string_view name) {
-    // The layer checks the shape against its TensorSpec, so answer with the spec's own shape.
-    const TensorSpec* spec = nullptr;
-    Net::visit([&](const NodeInfo& node) {
-      for (const TensorSpec& s : node.tensors)
-        if (tensor_name(node.path, node.part_names[s.part], s.name).view() == name) spec = &s;
-    });
-    if (spec == nullptr || used_ + spec->elements() > capacity) return nullptr;
-    float* data = pool_ + used_;
-    for (std::size_t i = 0; i < spec->elements(); ++i) {
-      state_ = state_ * 1664525u + 1013904223u;
-      const float unit = static_cast<float>(state_ >> 8) / 16777216.0f;  // [0, 1)
-      data[i] = spec->name == "running_var" ? 0.5f + unit : unit - 0.5f;
-    }
-    used_ += spec->elements();
-    answer_.data = data;
-    answer_.rank = spec->rank;
-    for (int i = 0; i < spec->rank; ++i) answer_.dims[i] = spec->dims[i];
-    return &answer_;
-  }
-
- private:
-  static constexpr std::size_t capacity = 4096;
-  float pool_[capacity];
-  std::size_t used_ = 0;
-  std::uint32_t state_ = 12345u;
-  TensorData answer_;
-};
-
-PatternSource source;
+// joule's deterministic weights, made while binding in fixed storage.
+DeterministicWeights<Net::max_source_elements> source(12345u);
 Net::Weights weights;
 Net::Arena arena;
 float input[Net::input::size];
@@ -109,13 +78,14 @@ int main() {
 
   using R = Net::root;
   using Body = R::nth<1>::body;
-  const float* w = weights.data;
+  const std::byte* w = weights.data;
   const RunContext serial;
+  std::byte* scratch = reinterpret_cast<std::byte*>(se_scratch);
   R::nth<0>::run(w + R::weight_offsets[0], input, conv_out, nullptr, serial);
-  const float* body_weights = w + R::weight_offsets[1];
+  const std::byte* body_weights = w + R::weight_offsets[1];
   Body::nth<0>::run(body_weights + Body::weight_offsets[0], conv_out, expanded, nullptr, serial);
   Body::nth<1>::run(body_weights + Body::weight_offsets[1], expanded, depthwise_out, nullptr, serial);
-  Body::nth<2>::run(body_weights + Body::weight_offsets[2], depthwise_out, se_out, se_scratch, serial);
+  Body::nth<2>::run(body_weights + Body::weight_offsets[2], depthwise_out, se_out, scratch, serial);
   Body::nth<3>::run(body_weights + Body::weight_offsets[3], se_out, projected, nullptr, serial);
   for (std::size_t i = 0; i < 3 * 3 * 8; ++i) projected[i] += conv_out[i];
   R::nth<2>::run(w + R::weight_offsets[2], projected, pooled, nullptr, serial);

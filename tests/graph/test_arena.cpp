@@ -18,11 +18,11 @@ namespace {
 
 template <class Net>
 void check_plan(std::uint32_t seed) {
-  TensorTable table = TensorTable::random_for<Net>(seed);
+  TensorTable table = TensorTable::deterministic_for<Net>(seed);
   auto weights = std::make_unique<typename Net::Weights>();
   REQUIRE(bind_weights<Net>(table, *weights).ok());
   auto arena = std::make_unique<typename Net::Arena>();
-  testing::TraceRunner runner(arena->data, Net::arena_floats);
+  testing::TraceRunner runner(arena->data, Net::arena_bytes);
   Net::execute(runner, weights->data, arena->data);
   INFO("network with arena of " << Net::arena_bytes << " bytes");
   for (const std::string& problem : runner.problems()) INFO(problem);
@@ -35,7 +35,6 @@ void check_plan(std::uint32_t seed) {
 TEST_CASE("arena of a plain chain: the largest input + output pair", "[graph][arena]") {
   // 4x4x16 in (256 floats) -> 4x4x32 (512) -> 4x4x8 (128): max(256 + 512, 512 + 128) = 768 floats.
   using Net = Network<Shape<4, 4, 16>, Pointwise<32>, Pointwise<8>>;
-  STATIC_REQUIRE(Net::arena_floats == 768);
   STATIC_REQUIRE(Net::arena_bytes == 768 * 4);
   STATIC_REQUIRE(Net::output_place == Place::bottom);  // input bottom, then top, then bottom
 }
@@ -46,8 +45,8 @@ TEST_CASE("arena of a network with a residual: the stash adds to what its body n
   // Pool: 64 + 16; Linear: 16 + 16. Largest: 256.
   using Net = Network<Shape<8, 8, 3>, Conv2d<4, 3, 2, ReLU>, Residual<Pointwise<4>, DepthwiseConv<3, 1, ReLU>>,
                       GlobalAvgPool, Linear<5>>;
-  STATIC_REQUIRE(Net::arena_floats == 256);
-  STATIC_REQUIRE(Net::output_offset == 256 - 16);
+  STATIC_REQUIRE(Net::arena_bytes == (256) * 4);
+  STATIC_REQUIRE(Net::output_offset == (256 - 16) * 4);
   check_plan<Net>(201);
 }
 
@@ -56,7 +55,7 @@ TEST_CASE("arena: squeeze-excite first in a residual body works out of place", "
   // the pointwise then needs 64 + 64. Residual: 64 + max(112, 128) = 192.
   using Net = Network<Shape<2, 2, 16>, Residual<SqueezeExcite<4>, Pointwise<16>>>;
   STATIC_REQUIRE(bind_t<SqueezeExcite<4>, Shape<2, 2, 16>>::scratch_floats == 48);
-  STATIC_REQUIRE(Net::arena_floats == 192);
+  STATIC_REQUIRE(Net::arena_bytes == (192) * 4);
   check_plan<Net>(202);
 }
 
@@ -64,14 +63,14 @@ TEST_CASE("arena: nested residuals", "[graph][arena]") {
   // Outer stash 64; inner residual reads it from outside: its body needs 64, its sum goes in place
   // into the body's output; then a pointwise needs 64 + 64. Total 64 + 128.
   using Net = Network<Shape<2, 2, 16>, Residual<Residual<Pointwise<16>>, Pointwise<16>>>;
-  STATIC_REQUIRE(Net::arena_floats == 192);
+  STATIC_REQUIRE(Net::arena_bytes == (192) * 4);
   check_plan<Net>(203);
 }
 
 TEST_CASE("arena: an in-place layer keeps its tensor where it is", "[graph][arena]") {
   // Input 4x4x16 (256) bottom, BatchNorm in place, SE in place with scratch 48: 256 + 48.
   using Net = Network<Shape<4, 4, 16>, BatchNorm<>, SqueezeExcite<4>>;
-  STATIC_REQUIRE(Net::arena_floats == 256 + 48);
+  STATIC_REQUIRE(Net::arena_bytes == (256 + 48) * 4);
   STATIC_REQUIRE(Net::output_offset == 0);
   check_plan<Net>(204);
 }
@@ -88,7 +87,7 @@ TEST_CASE("arena plan never overwrites a live tensor on larger networks", "[grap
 TEST_CASE("forward writes nothing outside the arena and equals the zero-copy path", "[graph][arena]") {
   using Net = Network<Shape<9, 9, 3>, Conv2d<8, 3, 2, ReLU6>, InvertedResidual<8, 6, 3, 1, SqueezeExcite<4>>,
                       GlobalAvgPool, Linear<4>>;
-  TensorTable table = TensorTable::random_for<Net>(207);
+  TensorTable table = TensorTable::deterministic_for<Net>(207);
   auto weights = std::make_unique<Net::Weights>();
   REQUIRE(bind_weights<Net>(table, *weights).ok());
 

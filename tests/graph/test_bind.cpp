@@ -24,7 +24,7 @@ Status bind(TensorTable& table, BindOptions options = {}) {
 }  // namespace
 
 TEST_CASE("binding complete weights succeeds and looks up exactly the network's tensors", "[graph][bind]") {
-  TensorTable table = TensorTable::random_for<Net>(401);
+  TensorTable table = TensorTable::deterministic_for<Net>(401);
   table.add("unused.extra", {3}, {1, 2, 3});
   const Status status = bind(table);
   CHECK(status.ok());
@@ -34,7 +34,7 @@ TEST_CASE("binding complete weights succeeds and looks up exactly the network's 
 }
 
 TEST_CASE("a missing tensor is an error naming it, its shape and its layer", "[graph][bind]") {
-  TensorTable table = TensorTable::random_for<Net>(402);
+  TensorTable table = TensorTable::deterministic_for<Net>(402);
   table.remove("1.1.running_var");
   const Status status = bind(table);
   CHECK(status.code() == ErrorCode::not_found);
@@ -43,14 +43,14 @@ TEST_CASE("a missing tensor is an error naming it, its shape and its layer", "[g
 }
 
 TEST_CASE("a tensor of the wrong shape is an error giving both shapes", "[graph][bind]") {
-  TensorTable table = TensorTable::random_for<Net>(403);
+  TensorTable table = TensorTable::deterministic_for<Net>(403);
   table.add("0.0.weight", {8, 3, 5, 5}, std::vector<float>(8 * 3 * 25, 0.1f));
   const Status status = bind(table);
   CHECK(status.code() == ErrorCode::shape_mismatch);
   CHECK_THAT(std::string(status.message()),
              Contains("tensor '0.0.weight': expected shape [8, 3, 3, 3], found [8, 3, 5, 5]"));
 
-  TensorTable flat = TensorTable::random_for<Net>(404);
+  TensorTable flat = TensorTable::deterministic_for<Net>(404);
   flat.add("3.weight", {8}, std::vector<float>(8, 0.1f));  // rank differs
   CHECK_THAT(std::string(bind(flat).message()), Contains("expected shape [2, 4], found [8]"));
 }
@@ -63,7 +63,7 @@ TEST_CASE("a tensor of a type the source cannot give as float32 is a type error"
       return name == "0.1.running_mean" ? &integer : table.find(name);
     }
   };
-  IntegerSource source{TensorTable::random_for<Net>(409)};
+  IntegerSource source{TensorTable::deterministic_for<Net>(409)};
   auto weights = std::make_unique<Net::Weights>();
   const Status status = bind_weights<Net>(source, *weights);
   CHECK(status.code() == ErrorCode::type_mismatch);
@@ -71,20 +71,20 @@ TEST_CASE("a tensor of a type the source cannot give as float32 is a type error"
 }
 
 TEST_CASE("NaN and Inf weights are refused unless allowed", "[graph][bind]") {
-  TensorTable table = TensorTable::random_for<Net>(405);
+  TensorTable table = TensorTable::deterministic_for<Net>(405);
   table.values("1.0.weight")[5] = std::numeric_limits<float>::quiet_NaN();
   Status status = bind(table);
   CHECK(status.code() == ErrorCode::invalid_value);
   CHECK_THAT(std::string(status.message()), Contains("'1.0.weight' has a non-finite value (NaN) at element 5"));
   CHECK(bind(table, BindOptions{.allow_non_finite = true}).ok());
 
-  TensorTable infinite = TensorTable::random_for<Net>(406);
+  TensorTable infinite = TensorTable::deterministic_for<Net>(406);
   infinite.values("3.bias")[1] = -std::numeric_limits<float>::infinity();
   CHECK_THAT(std::string(bind(infinite).message()), Contains("(Inf) at element 1"));
 }
 
 TEST_CASE("the first problem is reported with a count of the others", "[graph][bind]") {
-  TensorTable table = TensorTable::random_for<Net>(407);
+  TensorTable table = TensorTable::deterministic_for<Net>(407);
   table.remove("0.1.bias");
   table.remove("3.bias");
   table.remove("3.weight");
@@ -93,7 +93,7 @@ TEST_CASE("the first problem is reported with a count of the others", "[graph][b
 }
 
 TEST_CASE("binding packs the same weights whatever the source order", "[graph][bind]") {
-  TensorTable a = TensorTable::random_for<Net>(408);
+  TensorTable a = TensorTable::deterministic_for<Net>(408);
   TensorTable b;
   auto names = a.names();
   std::reverse(names.begin(), names.end());

@@ -20,11 +20,10 @@ namespace {
 
 template <class Net>
 std::vector<float> run_with_threads(const typename Net::Weights& weights, const std::vector<float>& input, int threads) {
-  const std::size_t floats = Net::arena_floats_for(threads);
-  std::unique_ptr<float[]> arena(new (std::align_val_t(64)) float[floats]);
+  const std::size_t bytes = Net::arena_bytes_for(threads);
+  std::unique_ptr<std::byte[]> arena(new (std::align_val_t(64)) std::byte[bytes]);
   std::unique_ptr<runtime::ThreadPool> pool = threads > 0 ? std::make_unique<runtime::ThreadPool>(threads) : nullptr;
-  Net net(std::span<const float, Net::weight_floats>(weights.data, Net::weight_floats),
-          std::span<std::byte>(reinterpret_cast<std::byte*>(arena.get()), floats * sizeof(float)), pool.get());
+  Net net(weights.span(), std::span<std::byte>(arena.get(), bytes), pool.get());
   std::vector<float> output(Net::output::size);
   for (int repeat = 0; repeat < 3; ++repeat) {  // the pool is reused across inferences
     net.forward(std::span<const float, Net::input::size>(input.data(), input.size()),
@@ -36,7 +35,7 @@ std::vector<float> run_with_threads(const typename Net::Weights& weights, const 
 
 template <class Net>
 void check_thread_counts(std::uint32_t seed) {
-  TensorTable table = TensorTable::random_for<Net>(seed);
+  TensorTable table = TensorTable::deterministic_for<Net>(seed);
   auto weights = std::make_unique<typename Net::Weights>();
   REQUIRE(bind_weights<Net>(table, *weights).ok());
   const auto input = testing::random_vector(Net::input::size, seed + 1);
@@ -63,14 +62,14 @@ TEST_CASE("every thread count gives the same bits: MobileNetV3-Small", "[graph][
 }
 
 TEST_CASE("the arena for N threads adds one scratch block per extra thread", "[graph][threads]") {
-  STATIC_REQUIRE(Mixed::worker_scratch_floats > 0);
-  STATIC_REQUIRE(Mixed::arena_floats_for(1) == Mixed::arena_floats);
-  STATIC_REQUIRE(Mixed::arena_floats_for(3) == Mixed::arena_floats + 2 * Mixed::worker_scratch_floats);
+  STATIC_REQUIRE(Mixed::worker_scratch_bytes > 0);
+  STATIC_REQUIRE(Mixed::arena_bytes_for(1) == Mixed::arena_bytes);
+  STATIC_REQUIRE(Mixed::arena_bytes_for(3) == Mixed::arena_bytes + 2 * Mixed::worker_scratch_bytes);
 }
 
 TEST_CASE("with a one-thread arena, layers that need per-thread scratch run as one part", "[graph][threads]") {
   // The Weights/Arena overload gets no room for worker scratch: still correct, just fewer parts.
-  TensorTable table = TensorTable::random_for<Mixed>(503);
+  TensorTable table = TensorTable::deterministic_for<Mixed>(503);
   auto weights = std::make_unique<Mixed::Weights>();
   REQUIRE(bind_weights<Mixed>(table, *weights).ok());
   const auto input = testing::random_vector(Mixed::input::size, 504);

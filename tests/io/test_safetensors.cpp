@@ -252,7 +252,7 @@ TEST_CASE("safetensors: encode then parse gives back every tensor", "[io][safete
     REQUIRE(data->data != nullptr);
     CHECK(data->rank == static_cast<int>(expected.shape.size()));
     REQUIRE(data->elements() == expected.values.size());
-    for (std::size_t i = 0; i < expected.values.size(); ++i) CHECK(bits(data->data[i]) == bits(expected.values[i]));
+    for (std::size_t i = 0; i < expected.values.size(); ++i) CHECK(bits(data->values<float>()[i]) == bits(expected.values[i]));
   }
   CHECK(file.unused().empty());
   CHECK(file.metadata().empty());
@@ -266,7 +266,7 @@ TEST_CASE("safetensors: write_safetensors and load round trip through a file", "
   REQUIRE(SafetensorsFile::load(dir.file("model.safetensors"), file).ok());
   const joule::TensorData* w = file.find("w");
   REQUIRE(w != nullptr);
-  CHECK(std::vector<float>(w->data, w->data + 4) == std::vector<float>{1, 2, 3, 4});
+  CHECK(std::vector<float>(w->values<float>(), w->values<float>() + 4) == std::vector<float>{1, 2, 3, 4});
 
   // The writer refuses what would not read back as given.
   Status status = joule::io::write_safetensors(dir.file("bad.safetensors"), {{"w", {2, 3}, {1, 2}}});
@@ -311,13 +311,13 @@ TEST_CASE("safetensors: find() uses aligned F32 in place and copies misaligned F
     INFO("data section at file offset " << data_start);
     CHECK(reinterpret_cast<std::uintptr_t>(a->data) % alignof(float) == 0);
     CHECK(reinterpret_cast<std::uintptr_t>(b->data) % alignof(float) == 0);
-    CHECK(a->data[0] == 1);
-    CHECK(a->data[1] == 2);
-    CHECK(b->data[0] == 3);
-    CHECK(b->data[1] == 4);
+    CHECK(a->values<float>()[0] == 1);
+    CHECK(a->values<float>()[1] == 2);
+    CHECK(b->values<float>()[0] == 3);
+    CHECK(b->values<float>()[1] == 4);
     // In place, the two tensors are adjacent as in the file; copies are separate allocations.
     const bool in_place = data_start % alignof(float) == 0;
-    CHECK((a->data + 2 == b->data) == in_place);
+    CHECK((a->values<float>() + 2 == b->values<float>()) == in_place);
     CHECK(file.find("a") == a);  // answered from the cache
     CHECK(file.find("a")->data == a->data);
   }
@@ -339,16 +339,44 @@ TEST_CASE("safetensors: find() converts F16 and BF16 once and keeps the result",
   CHECK(half->rank == 2);
   CHECK(half->dims[0] == 2);
   CHECK(half->dims[1] == 3);
-  CHECK(std::vector<float>(half->data, half->data + 6) ==
+  CHECK(std::vector<float>(half->values<float>(), half->values<float>() + 6) ==
         std::vector<float>{1.0f, -2.5f, 65504.0f, 0x1p-24f, std::numeric_limits<float>::infinity(), -0.0f});
-  CHECK(std::signbit(half->data[5]));
+  CHECK(std::signbit(half->values<float>()[5]));
   CHECK(file.find("half") == half);
   CHECK(file.find("half")->data == half->data);
 
   const joule::TensorData* brain = file.find("brain");
   REQUIRE(brain != nullptr);
   REQUIRE(brain->data != nullptr);
-  CHECK(std::vector<float>(brain->data, brain->data + 2) == std::vector<float>{1.0f, -2.5f});
+  CHECK(std::vector<float>(brain->values<float>(), brain->values<float>() + 2) == std::vector<float>{1.0f, -2.5f});
+}
+
+TEST_CASE("safetensors: I8, U8 and I32 tensors are given as int8, uint8 and int32, aligned or copied", "[io][safetensors]") {
+  // "small" (3 bytes) first puts "wide" at data offset 3: an int32 that must be copied to be read.
+  const std::vector<iotest::Entry> entries = {
+      {"small", "I8", {3}, {0x80, 0x7f, 0xff}},
+      {"wide", "I32", {2}, {0x01, 0x00, 0x00, 0x00, 0xfe, 0xff, 0xff, 0xff}},
+      {"bytes", "U8", {1}, {200}},
+  };
+  SafetensorsFile file;
+  REQUIRE(SafetensorsFile::parse(iotest::make_safetensors(entries), file).ok());
+  const joule::TensorData* small = file.find("small");
+  REQUIRE(small != nullptr);
+  CHECK(small->dtype == joule::DType::i8);
+  REQUIRE(small->values<std::int8_t>() != nullptr);
+  CHECK(small->values<float>() == nullptr);
+  CHECK(std::vector<int>(small->values<std::int8_t>(), small->values<std::int8_t>() + 3) == std::vector<int>{-128, 127, -1});
+  const joule::TensorData* wide = file.find("wide");
+  REQUIRE(wide != nullptr);
+  CHECK(wide->dtype == joule::DType::i32);
+  REQUIRE(wide->values<std::int32_t>() != nullptr);
+  CHECK(reinterpret_cast<std::uintptr_t>(wide->data) % alignof(std::int32_t) == 0);
+  CHECK(wide->values<std::int32_t>()[0] == 1);
+  CHECK(wide->values<std::int32_t>()[1] == -2);
+  const joule::TensorData* bytes = file.find("bytes");
+  REQUIRE(bytes != nullptr);
+  CHECK(bytes->dtype == joule::DType::u8);
+  CHECK(bytes->values<std::uint8_t>()[0] == 200);
 }
 
 TEST_CASE("safetensors: other dtypes answer with their name and no data, absent names with nullptr", "[io][safetensors]") {
@@ -406,8 +434,8 @@ TEST_CASE("safetensors: pointers from find() survive moving the file object", "[
   SafetensorsFile moved = std::move(file);
   CHECK(moved.find("h") == h);
   CHECK(moved.find("f") == f);
-  CHECK(h->data[0] == 1.0f);
-  CHECK(f->data[0] == 5.0f);
+  CHECK(h->values<float>()[0] == 1.0f);
+  CHECK(f->values<float>()[0] == 5.0f);
 }
 
 TEST_CASE("safetensors: a failed parse leaves the output empty", "[io][safetensors]") {

@@ -45,7 +45,7 @@ bool same_weights(const Net::Weights& a, const Net::Weights& b) {
 }  // namespace
 
 TEST_CASE("bind_weights from a safetensors file packs the same weights as from a table", "[io][bind]") {
-  testing::TensorTable table = testing::TensorTable::random_for<Net>(77);
+  testing::TensorTable table = testing::TensorTable::deterministic_for<Net>(77);
   // The test network takes exactly these tensors: if the names drift, this test must notice.
   CHECK(table.names().size() == net_tensors.size());
 
@@ -72,7 +72,7 @@ TEST_CASE("bind_weights from a safetensors file packs the same weights as from a
 }
 
 TEST_CASE("bind_weights converts float16 tensors from a safetensors file", "[io][bind]") {
-  testing::TensorTable table = testing::TensorTable::random_for<Net>(78);
+  testing::TensorTable table = testing::TensorTable::deterministic_for<Net>(78);
   // Values exactly representable in float16, so both sources hold the same numbers.
   std::vector<float>& var = table.values("0.1.running_var");
   std::vector<std::uint16_t> halves;
@@ -100,7 +100,7 @@ TEST_CASE("bind_weights converts float16 tensors from a safetensors file", "[io]
 }
 
 TEST_CASE("bind_weights names an integer tensor the network needs, and unused() lists extras", "[io][bind]") {
-  testing::TensorTable table = testing::TensorTable::random_for<Net>(79);
+  testing::TensorTable table = testing::TensorTable::deterministic_for<Net>(79);
   std::vector<iotest::Entry> entries = entries_for(table);
   for (iotest::Entry& entry : entries) {
     if (entry.name != "0.1.running_mean") continue;
@@ -118,7 +118,7 @@ TEST_CASE("bind_weights names an integer tensor the network needs, and unused() 
 }
 
 TEST_CASE("bind_weights reports a tensor missing from a safetensors file", "[io][bind]") {
-  testing::TensorTable table = testing::TensorTable::random_for<Net>(80);
+  testing::TensorTable table = testing::TensorTable::deterministic_for<Net>(80);
   std::vector<iotest::Entry> entries = entries_for(table);
   std::erase_if(entries, [](const iotest::Entry& entry) { return entry.name == "2.bias"; });
   SafetensorsFile file;

@@ -61,11 +61,16 @@ int main() {
   stem.out_channels = 21;
   stem.groups = 1;
 
-  // The names are kept alive here: views into temporaries would dangle inside the loop.
-  const auto pointwise_name = pointwise::name();
-  const auto depthwise_name = depthwise::name(dw);
-  const auto conv_name = conv::name(stem);
-  const auto linear_name = linear::name();
+  // The kernels a layer of each shape chooses; names kept alive here: views into temporaries would
+  // dangle inside the loop.
+  constexpr KernelRecord pointwise_kernel = pointwise::choose();
+  constexpr KernelRecord linear_kernel = linear::choose();
+  const KernelRecord depthwise_kernel = depthwise::choose(dw);
+  const KernelRecord conv_kernel = conv::choose(stem);
+  const auto pointwise_name = pointwise_kernel.name();
+  const auto depthwise_name = depthwise_kernel.name();
+  const auto conv_name = conv_kernel.name();
+  const auto linear_name = linear_kernel.name();
   for (std::string_view name : {pointwise_name.view(), depthwise_name.view(), conv_name.view(), linear_name.view()}) {
     std::printf("  %.*s\n", int(name.size()), name.data());
     check(name.ends_with(expected), "every kernel runs the SIMD path");
@@ -75,20 +80,25 @@ int main() {
   const auto in = random_values(13 * 13 * 37, 1);
   const auto dw_weights = random_values(9 * 37, 2), dw_bias = random_values(37, 3);
   std::vector<float> a(7 * 7 * 37), b(7 * 7 * 37);
-  depthwise::run<joule::ReLU6>(dw, 0, 7, in.data(), dw_weights.data(), dw_bias.data(), a.data());
+  with_record<depthwise::records>(depthwise_kernel, [&]<KernelRecord K>() {
+    depthwise::run<K, joule::ReLU6>(dw, 0, 7, in.data(), dw_weights.data(), dw_bias.data(), a.data());
+  });
   depthwise::reference<joule::ReLU6>(dw, in.data(), dw_weights.data(), dw_bias.data(), b.data());
   check(close(a, b), "depthwise equals the reference");
 
   const auto pw_weights = random_values(gemm::packed_size(37, 45), 4), pw_bias = random_values(64, 5);
   std::vector<float> c(169 * 45), d(169 * 45);
-  pointwise::run<joule::HardSwish>(0, 169, 37, 45, in.data(), pw_weights.data(), pw_bias.data(), nullptr, c.data());
+  pointwise::run<pointwise_kernel, joule::HardSwish>(0, 169, 37, 45, in.data(), pw_weights.data(), pw_bias.data(),
+                                                     nullptr, c.data());
   pointwise::reference<joule::HardSwish>(169, 37, 45, in.data(), pw_weights.data(), pw_bias.data(), d.data());
   check(close(c, d), "pointwise equals the reference");
 
   const auto conv_weights = random_values(gemm::packed_size(27, 21), 6);
   const auto image = random_values(13 * 13 * 3, 7);
   std::vector<float> e(7 * 7 * 21), f(7 * 7 * 21);
-  conv::run<joule::SiLU>(stem, 0, 7, image.data(), conv_weights.data(), pw_bias.data(), e.data());
+  with_record<conv::records>(conv_kernel, [&]<KernelRecord K>() {
+    conv::run<K, joule::SiLU>(stem, 0, 7, image.data(), conv_weights.data(), pw_bias.data(), e.data());
+  });
   conv::reference<joule::SiLU>(stem, image.data(), conv_weights.data(), pw_bias.data(), f.data());
   check(close(e, f), "convolution equals the reference");
 

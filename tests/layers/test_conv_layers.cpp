@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../support/harness.hpp"
+#include "../support/packing.hpp"
 #include "joule/joule.hpp"
 
 using namespace joule;
@@ -21,7 +22,7 @@ template <class In, class Layer, int Out, int Kernel, int Stride, int Groups, Co
 void check_conv_layer(std::uint32_t seed) {
   using Net = Network<In, Layer>;
   using Act = typename Net::root::template nth<0>::activation;
-  TensorTable table = TensorTable::random_for<Net>(seed);
+  TensorTable table = TensorTable::deterministic_for<Net>(seed);
   Harness<Net> harness(table);
   const auto input = testing::random_vector(In::size, seed + 1);
   const auto output = harness.run(input);
@@ -112,8 +113,8 @@ TEST_CASE("conv layer weight storage: the HWIO matrix packed in panels, then the
       for (int y = 0; y < 2; ++y)
         for (int x = 0; x < 2; ++x) oihw[((o * 2 + i) * 2 + y) * 2 + x] = float(1000 * o + 100 * i + 10 * y + x);
   std::vector<float> storage(Layer::weight_floats, -1.0f);
-  const float* sources[] = {oihw.data(), bias.data()};
-  Layer::pack(sources, storage.data());
+  const testing::FloatSources sources{oihw.data(), bias.data()};
+  Layer::pack(sources.sources(), reinterpret_cast<std::byte*>(storage.data()));
   // 8 rows (y, x, i) x 3 output channels: one panel of 32 columns, 256 floats, then the bias.
   CHECK(Layer::bias_offset == 256);
   CHECK(Layer::weight_floats == 256 + 32);

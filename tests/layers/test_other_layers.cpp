@@ -26,7 +26,7 @@ TEST_CASE("Linear: hand-computed, with PyTorch's CHW flattening", "[layers][line
 template <class In, int Out, class Act, bool Bias>
 void check_linear(std::uint32_t seed) {
   using Net = Network<In, Linear<Out, Act, Bias>>;
-  TensorTable table = TensorTable::random_for<Net>(seed);
+  TensorTable table = TensorTable::deterministic_for<Net>(seed);
   Harness<Net> harness(table);
   const auto input = testing::random_vector(In::size, seed + 1);
   naive::Tensor expected = naive::linear(naive::from_floats(input.data(), In::height, In::width, In::channels),
@@ -46,7 +46,7 @@ TEST_CASE("Linear matches the oracle on pooled and spatial inputs", "[layers][li
 template <class In, class Act, int EpsLog10>
 void check_batch_norm(std::uint32_t seed) {
   using Net = Network<In, BatchNorm<EpsLog10, Act>>;
-  TensorTable table = TensorTable::random_for<Net>(seed);
+  TensorTable table = TensorTable::deterministic_for<Net>(seed);
   Harness<Net> harness(table);
   const auto input = testing::random_vector(In::size, seed + 1);
   naive::Tensor expected = naive::from_floats(input.data(), In::height, In::width, In::channels);
@@ -67,7 +67,7 @@ TEST_CASE("BatchNorm folded into the convolution equals convolution then BatchNo
   using In = Shape<9, 8, 5>;
   using Folded = Network<In, Conv2d<12, 3, 2, ReLU>>;
   using Apart = Network<In, Conv2d<12, 3, 2, Identity, ConvOptions{.norm = Norm::none}>, BatchNorm<-5, ReLU>>;
-  TensorTable folded_table = TensorTable::random_for<Folded>(51);
+  TensorTable folded_table = TensorTable::deterministic_for<Folded>(51);
   TensorTable apart_table;
   apart_table.add("0.weight", {12, 5, 3, 3}, folded_table.values("0.0.weight"));
   for (const char* name : {"weight", "bias", "running_mean", "running_var"}) {
@@ -86,7 +86,7 @@ template <class In, class SE, int Squeezed, class Act, class Gate>
 void check_squeeze_excite(std::uint32_t seed) {
   using Net = Network<In, SE>;
   STATIC_REQUIRE(Net::root::template nth<0>::squeezed == Squeezed);
-  TensorTable table = TensorTable::random_for<Net>(seed);
+  TensorTable table = TensorTable::deterministic_for<Net>(seed);
   Harness<Net> harness(table);
   const auto input = testing::random_vector(In::size, seed + 1);
   const naive::Tensor expected = naive::squeeze_excite(

@@ -3,15 +3,16 @@
 // model.parameters()); MACs: conv output elements x in/groups x kh x kw plus linear in x out.
 // The numbers were produced by:
 //   /usr/bin/python3 tools/count.py --cpp
-// with torch 1.13.1 and torchvision 0.14.1.
+// with torch 1.13.1 and torchvision 0.14.1; the models are the zoo registry's
+// (joule/models/registry.hpp).
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <iterator>
+#include <string_view>
 #include <string>
 
-#include "joule/models.hpp"
-
-using namespace joule::models;
+#include "joule/models/registry.hpp"
 
 namespace {
 
@@ -68,44 +69,26 @@ void check(const char* name) {
   CHECK(Net::cost.macs == expected.macs);
 }
 
-template <int Num, int Den, int Resolution>
-using V1 = MobileNetV1<MobileNetV1Config{.alpha = {Num, Den}, .resolution = Resolution}>;
+#define JOULE_COUNT_ENTRY(name, resolution, pytorch, ...) check<__VA_ARGS__>(name);
+#define JOULE_REGISTRY_NAME(name, resolution, pytorch, ...) name,
+constexpr const char* registry_names[] = {JOULE_ZOO_MODELS(JOULE_REGISTRY_NAME)};
 
 }  // namespace
 
 TEST_CASE("MobileNetV1 counts equal the PyTorch twin's at every width and resolution", "[models][counts]") {
-  check<V1<1, 1, 224>>("mobilenet_v1_1.0_224");
-  check<V1<1, 1, 192>>("mobilenet_v1_1.0_192");
-  check<V1<1, 1, 160>>("mobilenet_v1_1.0_160");
-  check<V1<1, 1, 128>>("mobilenet_v1_1.0_128");
-  check<V1<3, 4, 224>>("mobilenet_v1_0.75_224");
-  check<V1<3, 4, 192>>("mobilenet_v1_0.75_192");
-  check<V1<3, 4, 160>>("mobilenet_v1_0.75_160");
-  check<V1<3, 4, 128>>("mobilenet_v1_0.75_128");
-  check<V1<1, 2, 224>>("mobilenet_v1_0.5_224");
-  check<V1<1, 2, 192>>("mobilenet_v1_0.5_192");
-  check<V1<1, 2, 160>>("mobilenet_v1_0.5_160");
-  check<V1<1, 2, 128>>("mobilenet_v1_0.5_128");
-  check<V1<1, 4, 224>>("mobilenet_v1_0.25_224");
-  check<V1<1, 4, 192>>("mobilenet_v1_0.25_192");
-  check<V1<1, 4, 160>>("mobilenet_v1_0.25_160");
-  check<V1<1, 4, 128>>("mobilenet_v1_0.25_128");
+  JOULE_ZOO_MOBILENET_V1(JOULE_COUNT_ENTRY)
 }
 
 TEST_CASE("MobileNetV2 and V3 counts equal torchvision's", "[models][counts]") {
-  check<MobileNetV2<>>("mobilenet_v2");
-  check<MobileNetV3<mobilenet_v3_large>>("mobilenet_v3_large");
-  check<MobileNetV3<mobilenet_v3_small>>("mobilenet_v3_small");
+  JOULE_ZOO_MOBILENET_V2_V3(JOULE_COUNT_ENTRY)
 }
 
 TEST_CASE("EfficientNet B0-B7 and V2-S counts equal torchvision's", "[models][counts]") {
-  check<EfficientNet<efficientnet_b0>>("efficientnet_b0");
-  check<EfficientNet<efficientnet_b1>>("efficientnet_b1");
-  check<EfficientNet<efficientnet_b2>>("efficientnet_b2");
-  check<EfficientNet<efficientnet_b3>>("efficientnet_b3");
-  check<EfficientNet<efficientnet_b4>>("efficientnet_b4");
-  check<EfficientNet<efficientnet_b5>>("efficientnet_b5");
-  check<EfficientNet<efficientnet_b6>>("efficientnet_b6");
-  check<EfficientNet<efficientnet_b7>>("efficientnet_b7");
-  check<EfficientNetV2<efficientnet_v2_s>>("efficientnet_v2_s");
+  JOULE_ZOO_EFFICIENTNET(JOULE_COUNT_ENTRY)
+}
+
+TEST_CASE("the counted models are the registry's models, in its order", "[models][counts]") {
+  REQUIRE(std::size(registry_names) == std::size(torchvision_counts));
+  for (std::size_t i = 0; i < std::size(registry_names); ++i)
+    CHECK(std::string(registry_names[i]) == torchvision_counts[i].name);
 }

@@ -1,8 +1,10 @@
 // Building weights in joule's packed layout for kernel-level tests.
 #pragma once
 
+#include <initializer_list>
 #include <vector>
 
+#include "joule/core/pack_sources.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 
 namespace testing {
@@ -21,5 +23,20 @@ inline std::vector<float> pad_columns(const std::vector<float>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) padded[i] = values[i];
   return padded;
 }
+
+/// float32 tensors handed to a layer's pack() directly (shapes unchecked: pack trusts binding).
+class FloatSources {
+ public:
+  FloatSources(std::initializer_list<const float*> tensors) {
+    for (const float* t : tensors) data_.push_back(joule::TensorData{t, 0, {}, {}, joule::DType::f32});
+    for (const joule::TensorData& d : data_) pointers_.push_back(&d);
+  }
+  FloatSources(const FloatSources&) = delete;
+  joule::PackSources sources() const { return joule::PackSources{pointers_.data(), pointers_.size()}; }
+
+ private:
+  std::vector<joule::TensorData> data_;
+  std::vector<const joule::TensorData*> pointers_;
+};
 
 }  // namespace testing

@@ -1,6 +1,6 @@
 // TensorTable: named float tensors in PyTorch layout, the test suite's weight source. It fills
-// itself with random weights for every tensor a network asks for, and remembers which names the
-// network looked up.
+// itself with joule's deterministic weights for every tensor a network asks for, and remembers
+// which names the network looked up.
 #pragma once
 
 #include <cmath>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "joule/graph/bind.hpp"
+#include "joule/graph/deterministic_weights.hpp"
 #include "joule/graph/node.hpp"
 
 namespace testing {
@@ -53,28 +54,16 @@ class TensorTable {
     return result;
   }
 
-  /// Random PyTorch-like weights for every tensor of Net: weights scaled by 1/sqrt(fan-in),
-  /// BatchNorm statistics away from their defaults so that folding is exercised.
+  /// joule's deterministic PyTorch-like weights (graph/deterministic_weights.hpp) for every
+  /// tensor of Net, as a table a test can edit.
   template <class Net>
-  static TensorTable random_for(std::uint32_t seed) {
+  static TensorTable deterministic_for(std::uint32_t seed) {
     TensorTable table;
-    std::mt19937 engine(seed);
     Net::visit([&](const joule::NodeInfo& node) {
       for (const joule::TensorSpec& spec : node.tensors) {
         const std::string name(joule::tensor_name(node.path, node.part_names[spec.part], spec.name).view());
         std::vector<float> values(spec.elements());
-        const double fan_in = spec.rank >= 2 ? double(spec.elements()) / double(spec.dims[0]) : 1.0;
-        std::uniform_real_distribution<float> positive(0.5f, 1.5f);
-        std::uniform_real_distribution<float> centered(-1.0f, 1.0f);
-        for (float& v : values) {
-          if (spec.name == "running_var") {
-            v = positive(engine);
-          } else if (spec.rank >= 2) {
-            v = static_cast<float>(centered(engine) * std::sqrt(3.0 / fan_in));
-          } else {
-            v = 0.5f * centered(engine);
-          }
-        }
+        for (std::size_t i = 0; i < values.size(); ++i) values[i] = joule::deterministic_value(seed, spec, name, i);
         table.add(name, std::vector<std::int64_t>(spec.dims.begin(), spec.dims.begin() + spec.rank),
                   std::move(values));
       }

@@ -197,7 +197,7 @@ int command_bench(const std::string& name, int threads, int runs, bool json, boo
   if (runs < 1) throw Failure{exit_usage, "--runs must be at least 1"};
   const auto model = find_model(name).make();
   model->set_threads(threads);
-  model->randomize(1);
+  if (Status s = model->randomize(1); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
   if (layers) {
     if (json) throw Failure{exit_usage, "--layers prints a table; it does not combine with --json"};
     model->profile();  // warm-up

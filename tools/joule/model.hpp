@@ -7,10 +7,10 @@
 #include <functional>
 #include <memory>
 #include <ostream>
-#include <random>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "joule/io/safetensors.hpp"
@@ -34,8 +34,8 @@ class Model {
   virtual Status bind(io::SafetensorsFile& file) = 0;
   /// Threads for run() and profile() (1 by default).
   virtual void set_threads(int threads) = 0;
-  /// Deterministic random weights, for timing without a weights file.
-  virtual void randomize(unsigned seed) = 0;
+  /// Deterministic weights (graph/deterministic_weights.hpp), for timing without a weights file.
+  virtual Status randomize(unsigned seed) = 0;
   virtual void run(const float* input, float* output) = 0;
   /// Runs once with every leaf layer timed; seconds per leaf, in the order visit() lists leaves.
   virtual std::vector<double> profile() = 0;
@@ -48,18 +48,18 @@ struct TimingRunner {
   std::vector<double> seconds;
 
   template <class Leaf>
-  void leaf(const float* weights, const float* in, float* out, float* scratch) {
+  void leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch) {
     const auto start = std::chrono::steady_clock::now();
     kernels.leaf<Leaf>(weights, in, out, scratch);
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   template <class AddOp>
-  void add(const float* a, const float* b, float* out) {
+  void add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
     const auto start = std::chrono::steady_clock::now();
-    kernels.add<AddOp>(a, b, out);
+    kernels.add<AddOp>(weights, a, b, out);
     seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  void stash_begin(const float*, std::size_t) {}
+  void stash_begin(const std::byte*, std::size_t) {}
   void stash_end() {}
 };
 
@@ -78,10 +78,9 @@ class ZooModel final : public Model {
     write_report<Net>(write_line);
   }
   Status bind(io::SafetensorsFile& file) override { return bind_weights<Net>(file, weights()); }
-  void randomize(unsigned seed) override {
-    std::mt19937 engine(seed);
-    std::uniform_real_distribution<float> value(-0.05f, 0.05f);
-    for (float& w : weights().data) w = value(engine);
+  Status randomize(unsigned seed) override {
+    const auto source = std::make_unique<DeterministicWeights<Net::max_source_elements>>(seed);
+    return bind_weights<Net>(*source, weights());
   }
   void set_threads(int threads) override {
     threads_ = threads;
@@ -101,13 +100,13 @@ class ZooModel final : public Model {
   }
   Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const override {
     if (!weights_) return Status::error(ErrorCode::invalid_argument, "no weights bound");
-    return io::write_weights_header(out, std::span<const float>(weights_->data, Net::weight_floats), identifier,
+    return io::write_weights_header(out, std::span<const std::byte>(weights_->data, Net::weight_bytes), identifier,
                                     description);
   }
 
  private:
   struct AlignedDelete {
-    void operator()(float* p) const { ::operator delete[](p, std::align_val_t(tensor_alignment)); }
+    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t(tensor_alignment)); }
   };
 
   // Allocated on first use (without zeroing: binding fills every float), so that listing costs
@@ -117,14 +116,13 @@ class ZooModel final : public Model {
     return *weights_;
   }
   Net network() {
-    const std::size_t floats = Net::arena_floats_for(threads_);
-    if (!arena_) arena_.reset(new (std::align_val_t(tensor_alignment)) float[floats]);
-    return Net(std::span<const float, Net::weight_floats>(weights().data, Net::weight_floats),
-               std::span<std::byte>(reinterpret_cast<std::byte*>(arena_.get()), floats * sizeof(float)), pool_.get());
+    const std::size_t bytes = Net::arena_bytes_for(threads_);
+    if (!arena_) arena_.reset(new (std::align_val_t(tensor_alignment)) std::byte[bytes]);
+    return Net(std::as_const(weights()).span(), std::span<std::byte>(arena_.get(), bytes), pool_.get());
   }
 
   std::unique_ptr<typename Net::Weights> weights_;
-  std::unique_ptr<float[], AlignedDelete> arena_;
+  std::unique_ptr<std::byte[], AlignedDelete> arena_;
   int threads_ = 1;
   std::unique_ptr<runtime::ThreadPool> pool_;
 };
@@ -139,11 +137,14 @@ ZooEntry zoo_entry(std::string name) {
   return ZooEntry{std::move(name), [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); }};
 }
 
+/// An X of the zoo registry (joule/models/registry.hpp), expanded where `zoo` is the list to fill.
+#define JOULE_CLI_ZOO_ENTRY(name, resolution, pytorch, ...) zoo.push_back(zoo_entry<__VA_ARGS__>(name));
+
 void add_mobilenet_v1(std::vector<ZooEntry>& zoo);
 void add_mobilenet_v2_v3(std::vector<ZooEntry>& zoo);
 void add_efficientnet(std::vector<ZooEntry>& zoo);
 
-/// Every model, in the order `joule list` prints them.
+/// Every model, in the order of the zoo registry (joule/models/registry.hpp).
 inline const std::vector<ZooEntry>& zoo() {
   static const std::vector<ZooEntry> entries = [] {
     std::vector<ZooEntry> all;

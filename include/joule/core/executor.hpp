@@ -27,9 +27,9 @@ class Executor {
 struct RunContext {
   Executor* executor = nullptr;
   /// Scratch for workers 1, 2, ... (worker 0 uses the layer's own scratch in the arena plan):
-  /// `worker_scratch_parts` blocks of `worker_scratch_floats` floats each, after the plan's arena.
-  float* worker_scratch = nullptr;
-  std::size_t worker_scratch_floats = 0;
+  /// `worker_scratch_parts` blocks of `worker_scratch_bytes` bytes each, after the plan's arena.
+  std::byte* worker_scratch = nullptr;
+  std::size_t worker_scratch_bytes = 0;
   int worker_scratch_parts = 0;
 
   int threads() const { return executor ? executor->threads() : 1; }
@@ -39,8 +39,8 @@ struct RunContext {
     return threads() < most ? threads() : most;
   }
   /// The scratch of part `part`: the layer's own for part 0, a worker block otherwise.
-  float* scratch_of(std::size_t part, float* own) const {
-    return part == 0 ? own : worker_scratch + (part - 1) * worker_scratch_floats;
+  std::byte* scratch_of(std::size_t part, std::byte* own) const {
+    return part == 0 ? own : worker_scratch + (part - 1) * worker_scratch_bytes;
   }
 };
 

@@ -22,14 +22,14 @@ struct LayerSpec {};
 template <class T>
 concept LayerSpecType = std::is_base_of_v<LayerSpec, T>;
 
-/// A spec bound to an input shape.
+/// A spec bound to an input shape: a leaf (core/leaf.hpp) or a container (graph/node.hpp).
 template <class T>
 concept BoundLayer = requires {
   typename T::input;
   typename T::output;
   requires ShapeType<typename T::input> && ShapeType<typename T::output>;
   { T::cost } -> std::convertible_to<Cost>;
-  { T::weight_floats } -> std::convertible_to<std::size_t>;
+  { T::weight_bytes } -> std::convertible_to<std::size_t>;
 };
 
 template <LayerSpecType Spec, ShapeType In>

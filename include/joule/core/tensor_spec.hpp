@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "joule/core/dtype.hpp"
 #include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
@@ -19,6 +20,8 @@ struct TensorSpec {
   int part = 0;
   int rank = 0;
   std::array<std::int64_t, 4> dims{};
+  /// The element type the layer packs from; sources with F16 / BF16 data convert to f32.
+  DType dtype = DType::f32;
 
   constexpr std::size_t elements() const {
     std::size_t count = 1;

@@ -6,9 +6,10 @@
 // input (the stash) at its end of the window while the body runs in the rest, then adds the body's
 // output into the stash in place. The body's first layer reads the stash from outside its window.
 //
-// So a chain needs max over layers of (input + output + scratch) floats, and a residual adds its
-// stash to what its body needs: the smallest arena for which this plan works. Every tensor is
-// padded to the library's alignment, so every tensor starts aligned.
+// So a chain needs max over layers of (input + output + scratch) bytes, and a residual adds its
+// stash to what its body needs: the smallest arena for which this plan works. Sizes are bytes,
+// each tensor's from its shape and dtype, and every tensor is padded to the library's alignment,
+// so every tensor starts aligned.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/assert.hpp"
 #include "joule/core/executor.hpp"
+#include "joule/core/leaf.hpp"
 #include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
@@ -27,28 +29,28 @@ enum class Place : unsigned char {
   top,      // ends at the window's high end
 };
 
-/// A part [lo, hi) of the arena, counted in floats from `base`.
+/// A part [lo, hi) of the arena, counted in bytes from `base`.
 struct Window {
-  float* base = nullptr;
+  std::byte* base = nullptr;
   std::size_t lo = 0;
   std::size_t hi = 0;
 
   constexpr std::size_t size() const { return hi - lo; }
-  float* bottom() const { return base + lo; }
-  float* top(std::size_t floats) const { return base + hi - floats; }
-  /// The window without `floats` at the end where `place` is.
-  constexpr Window without(Place place, std::size_t floats) const {
-    return place == Place::bottom ? Window{base, lo + floats, hi} : Window{base, lo, hi - floats};
+  std::byte* bottom() const { return base + lo; }
+  std::byte* top(std::size_t bytes) const { return base + hi - bytes; }
+  /// The window without `bytes` at the end where `place` is.
+  constexpr Window without(Place place, std::size_t bytes) const {
+    return place == Place::bottom ? Window{base, lo + bytes, hi} : Window{base, lo, hi - bytes};
   }
 };
 
 struct TensorRef {
-  float* data = nullptr;
+  std::byte* data = nullptr;
   Place place = Place::outside;
 };
 
-/// Floats a tensor of `count` elements takes in the arena.
-constexpr std::size_t slot_floats(std::size_t count) { return aligned_floats(count); }
+/// Bytes a tensor of `bytes` bytes takes in the arena.
+constexpr std::size_t slot_bytes(std::size_t bytes) { return aligned_bytes(bytes); }
 
 template <class Leaf>
 constexpr bool leaf_stays_in_place(Place in) {
@@ -62,27 +64,42 @@ constexpr Place leaf_output_place(Place in) {
 }
 
 template <class Leaf>
-constexpr std::size_t leaf_window_floats(Place in) {
-  const std::size_t input = in == Place::outside ? 0 : slot_floats(Leaf::input::size);
-  const std::size_t output = leaf_stays_in_place<Leaf>(in) ? 0 : slot_floats(Leaf::output::size);
-  return input + output + slot_floats(Leaf::scratch_floats);
+constexpr std::size_t leaf_window_bytes(Place in) {
+  const std::size_t input = in == Place::outside ? 0 : slot_bytes(input_bytes<Leaf>);
+  const std::size_t output = leaf_stays_in_place<Leaf>(in) ? 0 : slot_bytes(output_bytes<Leaf>);
+  return input + output + slot_bytes(Leaf::scratch_bytes);
 }
 
 /// Runs one leaf layer through `runner` with its input `in` inside (or outside) `window`.
 template <class Leaf, class Runner>
-TensorRef execute_leaf(Runner& runner, const float* weights, Window window, TensorRef in) {
-  JOULE_ASSERT(leaf_window_floats<Leaf>(in.place) <= window.size());
+TensorRef execute_leaf(Runner& runner, const std::byte* weights, Window window, TensorRef in) {
+  JOULE_ASSERT(leaf_window_bytes<Leaf>(in.place) <= window.size());
   const Place out_place = leaf_output_place<Leaf>(in.place);
-  const std::size_t out_floats = slot_floats(Leaf::output::size);
-  float* out = out_place == in.place ? in.data
-               : out_place == Place::bottom ? window.bottom()
-                                            : window.top(out_floats);
+  const std::size_t out_bytes = slot_bytes(output_bytes<Leaf>);
+  std::byte* out = out_place == in.place     ? in.data
+                   : out_place == Place::bottom ? window.bottom()
+                                                : window.top(out_bytes);
   // Scratch goes just above whatever occupies the bottom of the window.
-  const std::size_t bottom_used = in.place == Place::bottom    ? slot_floats(Leaf::input::size)
-                                  : out_place == Place::bottom ? out_floats
+  const std::size_t bottom_used = in.place == Place::bottom    ? slot_bytes(input_bytes<Leaf>)
+                                  : out_place == Place::bottom ? out_bytes
                                                                : 0;
   runner.template leaf<Leaf>(weights, in.data, out, window.bottom() + bottom_used);
   return TensorRef{out, out_place};
+}
+
+/// Calls Leaf::run with its tensors as arrays of their dtypes.
+template <class Leaf>
+void run_leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch,
+              const RunContext& context) {
+  Leaf::run(weights, reinterpret_cast<const value_t<Leaf::input_dtype>*>(in),
+            reinterpret_cast<value_t<Leaf::output_dtype>*>(out), scratch, context);
+}
+
+/// Calls AddOp::run (a residual's sum) with its tensors as arrays of their dtype.
+template <class AddOp>
+void run_add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
+  using T = value_t<AddOp::output_dtype>;
+  AddOp::run(weights, reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(b), reinterpret_cast<T*>(out));
 }
 
 /// What a runner does when nothing is being observed: run the kernels.
@@ -90,14 +107,14 @@ struct KernelRunner {
   RunContext context;
 
   template <class Leaf>
-  void leaf(const float* weights, const float* in, float* out, float* scratch) {
-    Leaf::run(weights, in, out, scratch, context);
+  void leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch) {
+    run_leaf<Leaf>(weights, in, out, scratch, context);
   }
   template <class AddOp>
-  void add(const float* a, const float* b, float* out) {
-    AddOp::run(a, b, out);
+  void add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
+    run_add<AddOp>(weights, a, b, out);
   }
-  void stash_begin(const float*, std::size_t) {}
+  void stash_begin(const std::byte*, std::size_t) {}
   void stash_end() {}
 };
 

@@ -3,7 +3,8 @@
 // into its own layout (BatchNorm folded) inside the network's weight storage.
 //
 // Any type with `const TensorData* find(std::string_view name)` is a source: the safetensors
-// reader in io/, or a table of compiled-in arrays on bare metal.
+// reader in io/, or a table of compiled-in arrays on bare metal. A source may instead make
+// tensors on request (TensorMaker), as DeterministicWeights does.
 #pragma once
 
 #include <array>
@@ -13,7 +14,10 @@
 #include <span>
 #include <string_view>
 
+#include "joule/core/dtype.hpp"
+#include "joule/core/pack_sources.hpp"
 #include "joule/core/status.hpp"
+#include "joule/core/tensor_data.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/graph/node.hpp"
@@ -21,25 +25,19 @@
 
 namespace joule::inline JOULE_TARGET {
 
-/// A float32 tensor in PyTorch's layout (contiguous, row-major), as a source holds it. A source
-/// that has the tensor in a type it cannot give as float32 (an integer tensor, say) answers with
-/// data == nullptr and the type's name in unsupported_dtype, so that binding can say so.
-struct TensorData {
-  const float* data = nullptr;
-  int rank = 0;
-  std::array<std::int64_t, 8> dims{};
-  std::string_view unsupported_dtype{};
-
-  constexpr std::size_t elements() const {
-    std::size_t count = 1;
-    for (int i = 0; i < rank; ++i) count *= static_cast<std::size_t>(dims[i]);
-    return count;
-  }
-};
-
+/// A source holds tensors and finds them by name: a safetensors file, a table of compiled-in
+/// arrays.
 template <class S>
 concept TensorSource = requires(S& source, std::string_view name) {
   { source.find(name) } -> std::convertible_to<const TensorData*>;
+};
+
+/// A source that makes each tensor when asked (DeterministicWeights), and so needs its spec, and
+/// the tensor's index among its layer's tensors (0 starts a new layer: everything made for the
+/// previous one may be dropped).
+template <class S>
+concept TensorMaker = requires(S& source, const TensorSpec& spec, std::string_view name, std::size_t index) {
+  { source.make(spec, name, index) } -> std::convertible_to<const TensorData*>;
 };
 
 struct BindOptions {
@@ -82,13 +80,13 @@ inline void append_layer(Status& status, const NodeInfo& node) {
 }
 }  // namespace detail
 
-/// Fills `storage` (Net::weight_floats floats) from `source`. Fails on the first missing tensor,
-/// wrong shape or non-finite value, naming the tensor and both shapes; the message ends with the
-/// number of further problems found.
-template <class Net, TensorSource Source>
-Status bind_weights(Source& source, std::span<float, Net::weight_floats> storage,
-                    BindOptions options = {}) {
-  for (float& value : storage) value = 0.0f;
+/// Fills `storage` (Net::weight_bytes bytes) from `source`. Fails on the first missing tensor,
+/// wrong shape or dtype or non-finite value, naming the tensor and both shapes; the message ends
+/// with the number of further problems found.
+template <class Net, class Source>
+  requires TensorSource<Source> || TensorMaker<Source>
+Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> storage, BindOptions options = {}) {
+  for (std::byte& value : storage) value = std::byte{0};
   Status first;
   int problems = 0;
   const auto fail = [&](Status status) {
@@ -97,9 +95,8 @@ Status bind_weights(Source& source, std::span<float, Net::weight_floats> storage
 
   Net::visit([&](const NodeInfo& node) {
     if (!node.leaf || node.tensors.empty()) return;
-    constexpr std::size_t max_tensors = 16;
-    std::array<const float*, max_tensors> sources{};
-    if (node.tensors.size() > max_tensors || node.weight_offset + node.weight_floats > storage.size()) {
+    std::array<const TensorData*, max_layer_tensors> sources{};
+    if (node.tensors.size() > max_layer_tensors || node.weight_offset + node.weight_bytes > storage.size()) {
       fail(Status::error(ErrorCode::invalid_argument, "layer '").append(node.path).append("' does not fit the weight storage"));
       return;
     }
@@ -112,11 +109,19 @@ Status bind_weights(Source& source, std::span<float, Net::weight_floats> storage
         complete = false;
         continue;
       }
-      const TensorData* found = source.find(name.view());
-      if (found != nullptr && found->data == nullptr && !found->unsupported_dtype.empty()) {
+      const TensorData* found = nullptr;
+      if constexpr (TensorMaker<Source>) {
+        found = source.make(spec, name.view(), i);
+      } else {
+        found = source.find(name.view());
+      }
+      const bool unsupported = found != nullptr && found->data == nullptr && !found->unsupported_dtype.empty();
+      if (unsupported || (found != nullptr && found->data != nullptr && found->dtype != spec.dtype)) {
         Status status = Status::error(ErrorCode::type_mismatch, "tensor '");
-        status.append(name.view()).append("' has dtype ").append(found->unsupported_dtype);
-        status.append(", expected float32 (or float16 / bfloat16 to convert)");
+        status.append(name.view()).append("' has dtype ");
+        status.append(unsupported ? found->unsupported_dtype : full_name_of(found->dtype));
+        status.append(", expected ").append(full_name_of(spec.dtype));
+        if (spec.dtype == DType::f32) status.append(" (or float16 / bfloat16 to convert)");
         detail::append_layer(status, node);
         fail(status);
         complete = false;
@@ -142,12 +147,12 @@ Status bind_weights(Source& source, std::span<float, Net::weight_floats> storage
         complete = false;
         continue;
       }
-      if (!options.allow_non_finite) {
+      if (const float* values = found->values<float>(); values != nullptr && !options.allow_non_finite) {
         for (std::size_t e = 0; e < spec.elements(); ++e) {
-          if (!std::isfinite(found->data[e])) {
+          if (!std::isfinite(values[e])) {
             Status status = Status::error(ErrorCode::invalid_value, "tensor '");
             status.append(name.view()).append("' has a non-finite value (")
-                .append(std::isnan(found->data[e]) ? "NaN" : "Inf")
+                .append(std::isnan(values[e]) ? "NaN" : "Inf")
                 .append(") at element ").append(static_cast<std::uint64_t>(e));
             fail(status);
             complete = false;
@@ -155,9 +160,9 @@ Status bind_weights(Source& source, std::span<float, Net::weight_floats> storage
           }
         }
       }
-      sources[i] = found->data;
+      sources[i] = found;
     }
-    if (complete) node.pack(sources.data(), storage.data() + node.weight_offset);
+    if (complete) node.pack(PackSources{sources.data(), node.tensors.size()}, storage.data() + node.weight_offset);
   });
 
   if (problems > 1) {
@@ -166,7 +171,8 @@ Status bind_weights(Source& source, std::span<float, Net::weight_floats> storage
   return first;
 }
 
-template <class Net, TensorSource Source>
+template <class Net, class Source>
+  requires TensorSource<Source> || TensorMaker<Source>
 Status bind_weights(Source& source, typename Net::Weights& weights, BindOptions options = {}) {
   return bind_weights<Net>(source, weights.span(), options);
 }

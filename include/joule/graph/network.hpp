@@ -1,6 +1,6 @@
 // Network<InShape, L...>: a whole static network. The input shape flows through the layers at
 // compile time; every memory need is a constant of the type:
-//   Net::weight_floats  floats of (folded, packed) weights,
+//   Net::weight_bytes   bytes of (folded, packed) weights,
 //   Net::arena_bytes    the activation arena, input and output included,
 // and the network runs inside that arena with no heap use.
 //
@@ -16,6 +16,7 @@
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/assert.hpp"
+#include "joule/core/dtype.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/tensor_view.hpp"
@@ -35,61 +36,72 @@ class Network {
   using root = bind_sequence_t<In, Layers...>;
   using input = In;
   using output = typename root::output;
+  static constexpr DType input_dtype = root::input_dtype;
+  static constexpr DType output_dtype = root::output_dtype;
+  /// Element types of the input and output tensors (float for a float network).
+  using input_value = value_t<input_dtype>;
+  using output_value = value_t<output_dtype>;
 
   static constexpr Cost cost = root::cost;
-  static constexpr std::size_t weight_floats = root::weight_floats;
-  static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
+  static constexpr std::size_t weight_bytes = root::weight_bytes;
+  /// Elements of the PyTorch tensors of the layer that takes the most (for DeterministicWeights).
+  static constexpr std::size_t max_source_elements = root::max_source_elements;
 
+  static constexpr std::size_t input_bytes = bytes_of(In::size, input_dtype);
+  static constexpr std::size_t output_bytes = bytes_of(output::size, output_dtype);
   /// The input sits at the bottom of the arena when the network starts.
-  static constexpr std::size_t arena_floats =
-      std::max({slot_floats(In::size), root::window_floats(Place::bottom),
-                slot_floats(output::size)});
-  static constexpr std::size_t arena_bytes = arena_floats * sizeof(float);
+  static constexpr std::size_t arena_bytes =
+      std::max({slot_bytes(input_bytes), root::window_bytes(Place::bottom), slot_bytes(output_bytes)});
   static constexpr Place output_place = root::output_place(Place::bottom);
 
   /// With T threads, layers that split their rows need scratch for each extra worker, placed after
   /// the single-thread arena: arena_bytes_for(T) = arena_bytes + (T - 1) x the largest scratch.
-  static constexpr std::size_t worker_scratch_floats = root::max_scratch_floats;
-  static constexpr std::size_t arena_floats_for(int threads) {
-    return arena_floats + (threads > 1 ? static_cast<std::size_t>(threads - 1) * worker_scratch_floats : 0);
+  static constexpr std::size_t worker_scratch_bytes = root::max_scratch_bytes;
+  static constexpr std::size_t arena_bytes_for(int threads) {
+    return arena_bytes + (threads > 1 ? static_cast<std::size_t>(threads - 1) * worker_scratch_bytes : 0);
   }
-  static constexpr std::size_t arena_bytes_for(int threads) { return arena_floats_for(threads) * sizeof(float); }
-  static constexpr std::size_t output_offset =
-      output_place == Place::bottom ? 0 : arena_floats - slot_floats(output::size);
+  /// Where the output is in the arena when run() returns, in bytes from its start.
+  static constexpr std::size_t output_offset = output_place == Place::bottom ? 0 : arena_bytes - slot_bytes(output_bytes);
 
   /// Storage with the right size and alignment for weights and arena.
   struct alignas(tensor_alignment) Weights {
-    float data[weight_floats > 0 ? weight_floats : 1];
-    std::span<float, weight_floats> span() { return std::span<float, weight_floats>(data, weight_floats); }
+    std::byte data[weight_bytes > 0 ? weight_bytes : 1];
+    std::span<std::byte, weight_bytes> span() { return std::span<std::byte, weight_bytes>(data, weight_bytes); }
+    std::span<const std::byte, weight_bytes> span() const {
+      return std::span<const std::byte, weight_bytes>(data, weight_bytes);
+    }
   };
   struct alignas(tensor_alignment) Arena {
-    float data[arena_floats];
+    std::byte data[arena_bytes];
   };
 
   /// An executor (a thread pool on hosted builds) splits each layer's work; without one the
   /// network runs on the calling thread. Arena is sized for one thread: layers that need scratch
   /// per thread then use one part; the span constructor takes an arena of arena_bytes_for(T).
   Network(const Weights& weights, Arena& arena, Executor* executor = nullptr)
-      : Network(weights.data, arena.data, arena_floats, executor) {}
-  /// Weights and arena placed by the caller (a linker section, compiled-in constants). Both must
-  /// start on a 64-byte boundary; the arena must hold at least arena_bytes.
-  Network(std::span<const float, weight_floats> weights, std::span<std::byte> arena, Executor* executor = nullptr)
-      : Network(weights.data(), reinterpret_cast<float*>(arena.data()), arena.size() / sizeof(float), executor) {}
+      : Network(weights.data, arena.data, arena_bytes, executor) {}
+  /// Weights and arena placed by the caller (a linker section, compiled-in constants:
+  /// std::as_bytes(std::span(array))). Both must start on a 64-byte boundary; the arena must hold
+  /// at least arena_bytes.
+  Network(std::span<const std::byte, weight_bytes> weights, std::span<std::byte> arena, Executor* executor = nullptr)
+      : Network(weights.data(), arena.data(), arena.size(), executor) {}
 
   /// Copies `in` into the arena, runs, copies the result to `out`.
-  void forward(TensorView<const float, In> in, TensorView<float, output> out) {
-    std::copy_n(in.data(), In::size, arena_);
+  void forward(TensorView<const input_value, In> in, TensorView<output_value, output> out) {
+    std::copy_n(in.data(), In::size, input_tensor().data());
     run();
-    std::copy_n(arena_ + output_offset, output::size, out.data());
+    std::copy_n(output_tensor().data(), output::size, out.data());
   }
-  void forward(std::span<const float, In::size> in, std::span<float, output::size> out) {
-    forward(TensorView<const float, In>(in), TensorView<float, output>(out));
+  void forward(std::span<const input_value, In::size> in, std::span<output_value, output::size> out) {
+    forward(TensorView<const input_value, In>(in), TensorView<output_value, output>(out));
   }
 
   /// Zero-copy use: write the input here, run(), read output_tensor().
-  TensorView<float, In> input_tensor() const { return TensorView<float, In>(arena_); }
-  TensorView<const float, output> output_tensor() const {
-    return TensorView<const float, output>(arena_ + output_offset);
+  TensorView<input_value, In> input_tensor() const {
+    return TensorView<input_value, In>(reinterpret_cast<input_value*>(arena_));
+  }
+  TensorView<const output_value, output> output_tensor() const {
+    return TensorView<const output_value, output>(reinterpret_cast<const output_value*>(arena_ + output_offset));
   }
   void run() {
     KernelRunner runner{context_};
@@ -101,8 +113,8 @@ class Network {
 
   /// Runs the plan through any runner (KernelRunner runs kernels; tests and tools observe).
   template <class Runner>
-  static TensorRef execute(Runner& runner, const float* weights, float* arena) {
-    const TensorRef out = root::execute(runner, weights, Window{arena, 0, arena_floats},
+  static TensorRef execute(Runner& runner, const std::byte* weights, std::byte* arena) {
+    const TensorRef out = root::execute(runner, weights, Window{arena, 0, arena_bytes},
                                         TensorRef{arena, Place::bottom});
     JOULE_ASSERT(out.data == arena + output_offset);
     return out;
@@ -115,18 +127,18 @@ class Network {
   }
 
  private:
-  Network(const float* weights, float* arena, std::size_t arena_size, Executor* executor)
+  Network(const std::byte* weights, std::byte* arena, std::size_t arena_size, Executor* executor)
       : weights_(weights), arena_(arena) {
-    JOULE_ASSERT(is_aligned(weights_) && is_aligned(arena_) && arena_size >= arena_floats);
+    JOULE_ASSERT(is_aligned(weights_) && is_aligned(arena_) && arena_size >= arena_bytes);
     context_.executor = executor;
-    context_.worker_scratch = arena_ + arena_floats;
-    context_.worker_scratch_floats = worker_scratch_floats;
+    context_.worker_scratch = arena_ + arena_bytes;
+    context_.worker_scratch_bytes = worker_scratch_bytes;
     context_.worker_scratch_parts =
-        worker_scratch_floats == 0 ? 1 << 20 : static_cast<int>((arena_size - arena_floats) / worker_scratch_floats);
+        worker_scratch_bytes == 0 ? 1 << 20 : static_cast<int>((arena_size - arena_bytes) / worker_scratch_bytes);
   }
 
-  const float* weights_;
-  float* arena_;
+  const std::byte* weights_;
+  std::byte* arena_;
   RunContext context_;
 };
 

@@ -1,13 +1,11 @@
-// Nodes: the bound layers (leaves) and bound containers (Sequential, Residual, blocks) a network
-// is made of, and the functions that treat both alike: how much arena a node needs, where it
-// leaves its output, how it runs and how it is visited.
+// Nodes: the bound layers (leaves, core/leaf.hpp) and bound containers (Sequential, Residual,
+// blocks) a network is made of, and the functions that treat both alike: how much arena a node
+// needs, where it leaves its output, how it runs and how it is visited.
 //
-// A leaf provides: input, output, cost, weight_floats, scratch_floats, in_place, kind,
-// description, kernel, part_names, tensors, pack(sources, storage),
-// run(weights, in, out, scratch, context).
-// A container provides: input, output, cost, weight_floats, kind, description,
-// window_floats(Place), output_place(Place), execute(runner, weights, window, in) and
-// visit_children(visitor, path, weight_offset, depth).
+// A container provides: input, output, input_dtype, output_dtype, cost, weight_bytes, kind,
+// description, max_scratch_bytes, max_source_elements, window_bytes(Place), output_place(Place),
+// execute(runner, weights, window, in) and visit_children(visitor, path, weight_offset, depth).
+// Anything else in a network must be a leaf: check_leaf says which member it lacks.
 #pragma once
 
 #include <cstddef>
@@ -15,24 +13,22 @@
 #include <string_view>
 
 #include "joule/core/cost.hpp"
-#include "joule/core/executor.hpp"
+#include "joule/core/dtype.hpp"
 #include "joule/core/function_ref.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/leaf.hpp"
+#include "joule/core/pack_sources.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/graph/arena_plan.hpp"
 #include "joule/graph/name_path.hpp"
+#include "joule/kernels/kernel_record.hpp"
 #include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
 template <class T>
-concept LeafNode = BoundLayer<T> && requires(const float* w, const float* in, float* out, const RunContext& c) {
-  T::run(w, in, out, out, c);
-};
-
-template <class T>
-concept ContainerNode = BoundLayer<T> && requires { T::window_floats(Place::bottom); };
+concept ContainerNode = BoundLayer<T> && requires { T::window_bytes(Place::bottom); };
 
 /// What a visitor sees of each node of a network.
 struct NodeInfo {
@@ -42,57 +38,81 @@ struct NodeInfo {
   std::string_view kernel;       // the kernel the layer runs ("f32_dwconv_3x3s1__avx512bw"); empty for containers
   Extent input;
   Extent output;
+  DType input_dtype = DType::f32;
+  DType output_dtype = DType::f32;
   Cost cost;
   int depth = 0;
   bool leaf = false;
-  /// Where the node's weights start in the network's weight storage, and how many floats.
+  /// Containers only: a residual, whose input is added to its body's output by the Add node that
+  /// follows the body's nodes.
+  bool residual = false;
+  /// Where the node's weights start in the network's weight storage, and how many bytes.
   std::size_t weight_offset = 0;
-  std::size_t weight_floats = 0;
+  std::size_t weight_bytes = 0;
   /// Leaves only: the PyTorch tensors the layer takes and how to pack them into its storage.
   std::span<const TensorSpec> tensors;
   std::span<const std::string_view> part_names;
-  void (*pack)(const float* const* sources, float* storage) = nullptr;
+  void (*pack)(const PackSources& sources, std::byte* storage) = nullptr;
 };
 
 /// Visitors receive every node through this, whatever their own type.
 using NodeVisitor = FunctionRef<void(const NodeInfo&)>;
 
 template <class Node>
-constexpr std::size_t node_window_floats(Place in) {
-  if constexpr (LeafNode<Node>) {
-    return leaf_window_floats<Node>(in);
+constexpr std::size_t node_window_bytes(Place in) {
+  if constexpr (ContainerNode<Node>) {
+    return Node::window_bytes(in);
   } else {
-    return Node::window_floats(in);
+    // A node that is not a container is a leaf; the check names what a faulty one lacks.
+    static_assert(check_leaf<Node>::ok);
+    return leaf_window_bytes<Node>(in);
   }
 }
 
 template <class Node>
 constexpr Place node_output_place(Place in) {
-  if constexpr (LeafNode<Node>) {
-    return leaf_output_place<Node>(in);
-  } else {
+  if constexpr (ContainerNode<Node>) {
     return Node::output_place(in);
+  } else {
+    return leaf_output_place<Node>(in);
   }
 }
 
 /// The most scratch any leaf inside the node needs: what each extra worker thread is given.
 template <class Node>
-constexpr std::size_t node_max_scratch_floats() {
-  if constexpr (LeafNode<Node>) {
-    return slot_floats(Node::scratch_floats);
+constexpr std::size_t node_max_scratch_bytes() {
+  if constexpr (ContainerNode<Node>) {
+    return Node::max_scratch_bytes;
   } else {
-    return Node::max_scratch_floats;
+    return slot_bytes(Node::scratch_bytes);
+  }
+}
+
+/// Elements of all the PyTorch tensors of the leaf inside the node that takes the most: what a
+/// source that makes its tensors on request (DeterministicWeights) must hold at once.
+template <class Node>
+constexpr std::size_t node_max_source_elements() {
+  if constexpr (ContainerNode<Node>) {
+    return Node::max_source_elements;
+  } else {
+    std::size_t total = 0;
+    for (const TensorSpec& spec : Node::tensors) total += spec.elements();
+    return total;
   }
 }
 
 template <class Node, class Runner>
-TensorRef execute_node(Runner& runner, const float* weights, Window window, TensorRef in) {
-  if constexpr (LeafNode<Node>) {
-    return execute_leaf<Node>(runner, weights, window, in);
-  } else {
+TensorRef execute_node(Runner& runner, const std::byte* weights, Window window, TensorRef in) {
+  if constexpr (ContainerNode<Node>) {
     return Node::execute(runner, weights, window, in);
+  } else {
+    return execute_leaf<Node>(runner, weights, window, in);
   }
 }
+
+/// The name of the kernel a leaf runs, with static storage (NodeInfo holds a view of it).
+template <class Node>
+inline constexpr kernels::KernelName kernel_name_of = Node::kernel_record.name();
 
 template <class Node>
 NodeInfo node_info(const NamePath& path, std::size_t weight_offset, int depth) {
@@ -102,13 +122,17 @@ NodeInfo node_info(const NamePath& path, std::size_t weight_offset, int depth) {
   info.description = Node::description.view();
   info.input = extent_of<typename Node::input>;
   info.output = extent_of<typename Node::output>;
+  info.input_dtype = Node::input_dtype;
+  info.output_dtype = Node::output_dtype;
   info.cost = Node::cost;
   info.depth = depth;
   info.leaf = !ContainerNode<Node>;
   info.weight_offset = weight_offset;
-  info.weight_floats = Node::weight_floats;
-  if constexpr (requires { Node::kernel_name; }) info.kernel = Node::kernel_name.view();
-  if constexpr (LeafNode<Node>) {
+  info.weight_bytes = Node::weight_bytes;
+  if constexpr (ContainerNode<Node>) {
+    if constexpr (requires { Node::adds_input; }) info.residual = Node::adds_input;
+  } else {
+    info.kernel = kernel_name_of<Node>.view();
     info.tensors = Node::tensors;
     info.part_names = Node::part_names;
     info.pack = &Node::pack;

@@ -7,7 +7,10 @@
 #include <algorithm>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 
+#include "joule/core/alignment.hpp"
+#include "joule/core/dtype.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/text.hpp"
 #include "joule/graph/node.hpp"
@@ -35,6 +38,8 @@ struct bind_chain<BoundSequence<Done...>, In, Spec, Rest...> {
                 "joule: every layer of a Network, Sequential or Residual must be a layer spec "
                 "(Conv2d<...>, InvertedResidual<...>, ...); see the template argument above");
   using bound = bind_t<Spec, In>;
+  static_assert(std::is_same_v<typename bound::input, In>,
+                "joule: a bound layer's input must be the shape it was bound to");
   using type = typename bind_chain<BoundSequence<Done..., bound>, typename bound::output,
                                    Rest...>::type;
 };
@@ -52,26 +57,31 @@ struct BoundSequence {
   static constexpr std::size_t count = sizeof...(Nodes);
   template <std::size_t Index>
   using nth = std::tuple_element_t<Index, std::tuple<Nodes...>>;
-  using input = typename std::tuple_element_t<0, std::tuple<Nodes...>>::input;
-  using output = typename std::tuple_element_t<count - 1, std::tuple<Nodes...>>::output;
+  using first = std::tuple_element_t<0, std::tuple<Nodes...>>;
+  using last = std::tuple_element_t<count - 1, std::tuple<Nodes...>>;
+  using input = typename first::input;
+  using output = typename last::output;
+  static constexpr DType input_dtype = first::input_dtype;
+  static constexpr DType output_dtype = last::output_dtype;
   static constexpr std::string_view kind = "Sequential";
   static constexpr Text<48> description{};
   static constexpr Cost cost = (Nodes::cost + ...);
 
-  /// Each child's weights start aligned, at these offsets from the sequence's own.
+  /// Each child's weights start aligned, at these byte offsets from the sequence's own.
   static constexpr std::array<std::size_t, count + 1> weight_offsets = [] {
     std::array<std::size_t, count + 1> offsets{};
-    const std::array<std::size_t, count> sizes{Nodes::weight_floats...};
-    for (std::size_t i = 0; i < count; ++i) offsets[i + 1] = offsets[i] + aligned_floats(sizes[i]);
+    const std::array<std::size_t, count> sizes{Nodes::weight_bytes...};
+    for (std::size_t i = 0; i < count; ++i) offsets[i + 1] = offsets[i] + aligned_bytes(sizes[i]);
     return offsets;
   }();
-  static constexpr std::size_t weight_floats = weight_offsets[count];
-  static constexpr std::size_t max_scratch_floats = std::max({node_max_scratch_floats<Nodes>()...});
+  static constexpr std::size_t weight_bytes = weight_offsets[count];
+  static constexpr std::size_t max_scratch_bytes = std::max({node_max_scratch_bytes<Nodes>()...});
+  static constexpr std::size_t max_source_elements = std::max({node_max_source_elements<Nodes>()...});
 
-  static constexpr std::size_t window_floats(Place in) {
+  static constexpr std::size_t window_bytes(Place in) {
     std::size_t most = 0;
     Place place = in;
-    ((most = std::max(most, node_window_floats<Nodes>(place)),
+    ((most = std::max(most, node_window_bytes<Nodes>(place)),
       place = node_output_place<Nodes>(place)),
      ...);
     return most;
@@ -83,7 +93,7 @@ struct BoundSequence {
   }
 
   template <class Runner>
-  static TensorRef execute(Runner& runner, const float* weights, Window window, TensorRef in) {
+  static TensorRef execute(Runner& runner, const std::byte* weights, Window window, TensorRef in) {
     std::size_t index = 0;
     ((in = execute_node<Nodes>(runner, weights + weight_offsets[index++], window, in)), ...);
     return in;

@@ -1,5 +1,5 @@
-// The safetensors reader: a weight source for bind_weights (see graph/bind.hpp), and a small
-// float32 writer for tests and tools.
+// The safetensors reader: a weight source for bind_weights (see graph/bind.hpp) that gives F32,
+// F16, BF16 (as float32), I32, I8 and U8 tensors, and a small float32 writer for tests and tools.
 //
 // A safetensors file is a little-endian u64 header length N, N bytes of JSON, then the data
 // section. The JSON maps each tensor name to {"dtype", "shape", "data_offsets": [begin, end]}
@@ -19,6 +19,7 @@
 #include <exception>
 #include <map>
 #include <new>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -28,7 +29,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "joule/core/dtype.hpp"
 #include "joule/core/status.hpp"
+#include "joule/core/tensor_data.hpp"
 #include "joule/graph/bind.hpp"
 #include "joule/io/file.hpp"
 #include "joule/io/half.hpp"
@@ -58,22 +61,24 @@ struct SafetensorsDtype {
   std::string_view name;
   std::size_t bytes;
   bool integer;
-  // What find() answers when the float32 copy cannot be allocated: binding then names the tensor
-  // and the reason instead of calling it missing.
+  // What find() answers when a copy cannot be allocated: binding then names the tensor and the
+  // reason instead of calling it missing.
   std::string_view out_of_memory;
+  // The DType find() gives the tensor as, if any (F16 and BF16 are converted to float32).
+  std::optional<DType> joule_dtype;
 };
 
 inline constexpr SafetensorsDtype safetensors_dtypes[] = {
-    {"F64", 8, false, {}},
-    {"F32", 4, false, "F32 (out of memory for an aligned copy)"},
-    {"F16", 2, false, "F16 (out of memory converting to float32)"},
-    {"BF16", 2, false, "BF16 (out of memory converting to float32)"},
-    {"I64", 8, true, {}},
-    {"I32", 4, true, {}},
-    {"I16", 2, true, {}},
-    {"I8", 1, true, {}},
-    {"U8", 1, true, {}},
-    {"BOOL", 1, false, {}},
+    {"F64", 8, false, {}, std::nullopt},
+    {"F32", 4, false, "F32 (out of memory for an aligned copy)", DType::f32},
+    {"F16", 2, false, "F16 (out of memory converting to float32)", DType::f32},
+    {"BF16", 2, false, "BF16 (out of memory converting to float32)", DType::f32},
+    {"I64", 8, true, {}, std::nullopt},
+    {"I32", 4, true, "I32 (out of memory for an aligned copy)", DType::i32},
+    {"I16", 2, true, {}, std::nullopt},
+    {"I8", 1, true, {}, DType::i8},
+    {"U8", 1, true, {}, DType::u8},
+    {"BOOL", 1, false, {}, std::nullopt},
 };
 inline constexpr std::string_view safetensors_dtype_list = "F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL";
 
@@ -242,10 +247,11 @@ class SafetensorsFile {
   /// The "__metadata__" strings.
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
 
-  /// The TensorSource interface. F32 is used in place when 4-byte aligned and copied otherwise;
-  /// F16 and BF16 are converted on first request and cached; other dtypes answer with
-  /// data == nullptr and unsupported_dtype naming the dtype; an absent name answers nullptr.
-  /// Pointers stay valid for the life of the object. Every name asked for is remembered.
+  /// The TensorSource interface. F32, I32, I8 and U8 are used in place when aligned for their
+  /// type and copied otherwise; F16 and BF16 are converted to float32 on first request and cached;
+  /// other dtypes answer with data == nullptr and unsupported_dtype naming the dtype; an absent
+  /// name answers nullptr. Pointers stay valid for the life of the object. Every name asked for is
+  /// remembered.
   const TensorData* find(std::string_view name) {
     const std::size_t index = index_of(name);
     if (index == npos) return nullptr;
@@ -283,7 +289,7 @@ class SafetensorsFile {
 
   struct Slot {
     TensorData data;
-    std::vector<float> converted;  // F16 / BF16 values, or F32 copied for alignment
+    std::vector<float> converted;  // F16 / BF16 values as float32, or F32 / I32 copied for alignment
     std::size_t dtype = 0;         // index into safetensors_dtypes
     bool resolved = false;
     bool used = false;
@@ -301,12 +307,12 @@ class SafetensorsFile {
     const detail::SafetensorsDtype& dtype = detail::safetensors_dtypes[slot.dtype];
     const unsigned char* bytes = bytes_.data() + data_start_ + tensor.begin;
     const std::size_t count = slot.data.elements();
-    const bool convertible = dtype.name == "F32" || dtype.name == "F16" || dtype.name == "BF16";
-    if (!convertible) {
+    if (!dtype.joule_dtype) {
       slot.data.unsupported_dtype = dtype.name;
       slot.resolved = true;
       return;
     }
+    slot.data.dtype = *dtype.joule_dtype;
     // An empty tensor has no bytes, but data == nullptr would read as "missing".
     static constexpr float no_values[1] = {0.0f};
     if (count == 0) {
@@ -314,25 +320,28 @@ class SafetensorsFile {
       slot.resolved = true;
       return;
     }
-    if (dtype.name == "F32" && reinterpret_cast<std::uintptr_t>(bytes) % alignof(float) == 0) {
-      // The bytes are the little-endian float32 values themselves (little-endian host).
-      slot.data.data = reinterpret_cast<const float*>(bytes);
+    const bool converts = dtype.name == "F16" || dtype.name == "BF16";
+    if (!converts && reinterpret_cast<std::uintptr_t>(bytes) % dtype.bytes == 0) {
+      // The bytes are the little-endian values themselves (little-endian host).
+      slot.data.data = bytes;
       slot.resolved = true;
       return;
     }
     try {
+      // float32 storage holds any of the 4-byte types, and the 2-byte ones converted.
       slot.converted.resize(count);
     } catch (const std::bad_alloc&) {
       slot.data.unsupported_dtype = dtype.out_of_memory;
+      slot.data.data = nullptr;
       return;  // not resolved: a later call may succeed
     }
     const std::span<const unsigned char> source(bytes, tensor.end - tensor.begin);
-    if (dtype.name == "F32")
-      std::memcpy(slot.converted.data(), bytes, count * sizeof(float));
-    else if (dtype.name == "F16")
+    if (dtype.name == "F16")
       float16_bytes_to_float32(source, slot.converted.data());
-    else
+    else if (dtype.name == "BF16")
       bfloat16_bytes_to_float32(source, slot.converted.data());
+    else
+      std::memcpy(slot.converted.data(), bytes, count * dtype.bytes);
     slot.data.data = slot.converted.data();
     slot.data.unsupported_dtype = {};
     slot.resolved = true;

@@ -1,11 +1,13 @@
 // Add<S, Act>: the element-wise sum that closes a residual connection, out = Act(a + b). It has
-// two inputs, so it is not a spec of its own: Residual places it after its body.
+// two inputs, so it is not a spec of its own: Residual places it after its body, and runs it
+// through the runner's add() rather than leaf().
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 
 #include "joule/core/cost.hpp"
+#include "joule/core/leaf.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
@@ -14,22 +16,24 @@
 
 namespace joule::inline JOULE_TARGET {
 
+/// The sum at the end of a residual, in float32. It follows the leaf protocol for its names, costs
+/// and weights (none in float32), but runs on two inputs: run(weights, a, b, out).
 template <ShapeType S, Activation Act = Identity>
-struct Add {
+struct Add : LeafBase {
   using input = S;
   using output = S;
   static constexpr std::string_view kind = "Add";
-  static constexpr std::size_t weight_floats = 0;
   static constexpr Cost cost = {
       .activation_read_bytes = 2 * S::size * sizeof(float),
       .activation_write_bytes = S::size * sizeof(float),
   };
   static constexpr auto description = Text<48>(Act::name);
-
-  static constexpr kernels::KernelName kernel_name = kernels::elementwise::add_name();
+  static constexpr kernels::KernelRecord kernel_record = kernels::elementwise::choose_add();
 
   /// Either input may be the output buffer.
-  static void run(const float* a, const float* b, float* out) { kernels::elementwise::add<Act>(S::size, a, b, out); }
+  static void run(const std::byte*, const float* a, const float* b, float* out) {
+    kernels::elementwise::add<kernel_record, Act>(S::size, a, b, out);
+  }
 };
 
 }  // namespace joule::inline JOULE_TARGET

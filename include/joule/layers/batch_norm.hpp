@@ -7,14 +7,15 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/leaf.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/core/executor.hpp"
 #include "joule/kernels/elementwise/dispatch.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
@@ -22,11 +23,11 @@
 
 namespace joule::inline JOULE_TARGET {
 
-/// A BatchNorm's four tensors (sources[0..3]) into scale[C] and shift[C] at shift_offset.
+/// A BatchNorm's four tensors (sources 0..3) into scale[C] and shift[C] at shift_offset.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_batch_norm(int channels, double eps, const float* const* sources, float* storage,
-                            std::size_t shift_offset) {
-  const BatchNormTensors bn{sources[0], sources[1], sources[2], sources[3]};
+[[gnu::noinline]] inline void pack_batch_norm(int channels, double eps, const PackSources& sources, float* storage,
+                                              std::size_t shift_offset) {
+  const BatchNormTensors bn{sources.values(0), sources.values(1), sources.values(2), sources.values(3)};
   for (int c = 0; c < channels; ++c) {
     const double scale = batch_norm_scale(bn, c, eps);
     storage[c] = static_cast<float>(scale);
@@ -34,27 +35,17 @@ namespace joule::inline JOULE_TARGET {
   }
 }
 
+/// What a standalone BatchNorm on input In is, whatever its precision.
 template <class Spec, ShapeType In>
-struct BoundBatchNorm {
+struct BatchNormInfo : LeafBase {
   using spec = Spec;
   using input = In;
   using output = In;
   using activation = typename Spec::activation;
   static constexpr std::string_view kind = "BatchNorm";
-
   static constexpr int channels = In::channels;
-  static constexpr std::size_t shift_offset = aligned_floats(channels);
-  static constexpr std::size_t weight_floats = shift_offset + channels;
-  static constexpr std::size_t scratch_floats = 0;
   static constexpr bool in_place = true;
-
-  static constexpr Cost cost = {
-      .params = 2u * channels,
-      .macs = 0,
-      .weight_bytes = 2u * channels * sizeof(float),
-      .activation_read_bytes = In::size * sizeof(float),
-      .activation_write_bytes = In::size * sizeof(float),
-  };
+  static constexpr std::uint64_t params = 2u * channels;
 
   static constexpr auto description = [] {
     Text<48> text;
@@ -66,15 +57,38 @@ struct BoundBatchNorm {
   static constexpr std::array<TensorSpec, 4> tensors{
       TensorSpec{"weight", 0, 1, {channels}}, TensorSpec{"bias", 0, 1, {channels}},
       TensorSpec{"running_mean", 0, 1, {channels}}, TensorSpec{"running_var", 0, 1, {channels}}};
+};
 
-  static void pack(const float* const* sources, float* storage) {
-    pack_batch_norm(channels, pow10(Spec::eps_log10), sources, storage, shift_offset);
+/// The float32 BatchNorm.
+template <class Spec, ShapeType In>
+struct BoundBatchNorm : BatchNormInfo<Spec, In> {
+  using info = BatchNormInfo<Spec, In>;
+  using typename info::activation;
+  using info::channels;
+
+  static constexpr std::size_t shift_offset = aligned_floats(channels);
+  static constexpr std::size_t weight_floats = shift_offset + channels;
+  static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
+
+  static constexpr Cost cost = {
+      .params = info::params,
+      .macs = 0,
+      .weight_bytes = info::params * sizeof(float),
+      .activation_read_bytes = In::size * sizeof(float),
+      .activation_write_bytes = In::size * sizeof(float),
+  };
+
+  static void pack(const PackSources& sources, std::byte* storage) {
+    pack_batch_norm(channels, pow10(Spec::eps_log10), sources, reinterpret_cast<float*>(storage), shift_offset);
   }
 
-  static constexpr kernels::KernelName kernel_name = kernels::elementwise::affine_name();
+  static constexpr kernels::KernelRecord kernel_record = kernels::elementwise::choose_affine();
 
-  static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& /*context*/) {
-    kernels::elementwise::affine_channels<activation>(In::pixels, channels, in, weights, weights + shift_offset, out);
+  static void run(const std::byte* storage, const float* in, float* out, std::byte* /*scratch*/,
+                  const RunContext& /*context*/) {
+    const float* weights = reinterpret_cast<const float*>(storage);
+    kernels::elementwise::affine_channels<kernel_record, activation>(In::pixels, channels, in, weights,
+                                                                     weights + shift_offset, out);
   }
 };
 

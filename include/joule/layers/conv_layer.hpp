@@ -1,6 +1,8 @@
-// BoundConv: the bound form shared by Conv2d, DepthwiseConv and Pointwise. It computes the output
-// shape, the cost and the weight layout from the spec and the input shape, checks that they fit,
-// converts PyTorch weights into its layout (folding BatchNorm) and runs the reference kernel.
+// The bound convolution shared by Conv2d, DepthwiseConv and Pointwise, in two parts:
+//   ConvInfo<Spec, In>   what the layer is whatever its precision: the output shape (checked to
+//                        fit), the geometry, the PyTorch tensors and names, parameters and MACs;
+//   BoundConv<Spec, In>  the float32 layer: its weight layout, packing (BatchNorm folded), cost in
+//                        bytes and the kernel it runs.
 //
 // Weight storage: the [kernel * kernel * in_channels / groups][out_channels] matrix (rows in HWIO
 // order) packed in panels of 32 output channels (kernels/gemm/packing.hpp); for a depthwise
@@ -15,10 +17,10 @@
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/cost.hpp"
+#include "joule/core/leaf.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
-#include "joule/core/executor.hpp"
 #include "joule/kernels/conv/dispatch.hpp"
 #include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/depthwise/dispatch.hpp"
@@ -45,14 +47,16 @@ struct ConvPacking {
   std::size_t bias_offset;
 };
 
-/// PyTorch's OIHW weight (sources[0]), bias (Norm::bias: sources[1]) or BatchNorm (Norm::batch:
-/// sources[1..4]) into joule's layout, the BatchNorm folded on the way.
+/// PyTorch's OIHW weight (sources.values(0)), bias (Norm::bias: 1) or BatchNorm (Norm::batch: 1..4)
+/// into joule's layout, the BatchNorm folded on the way.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_conv_weights(const ConvPacking& p, const float* const* sources, float* storage) {
+[[gnu::noinline]] inline void pack_conv_weights(const ConvPacking& p, const PackSources& sources, float* storage) {
   const int rows = p.kernel * p.kernel * p.in_per_group;
-  // Only a BatchNorm brings four more tensors; a caller with a bias passes two pointers.
-  const BatchNormTensors bn = p.norm == Norm::batch ? BatchNormTensors{sources[1], sources[2], sources[3], sources[4]}
+  // Only a BatchNorm brings four more tensors; a convolution with a bias brings one.
+  const BatchNormTensors bn = p.norm == Norm::batch ? BatchNormTensors{sources.values(1), sources.values(2),
+                                                                       sources.values(3), sources.values(4)}
                                                     : BatchNormTensors{};
+  const float* weight = sources.values(0);
   for (int o = 0; o < p.out_channels; ++o) {
     const double scale = p.norm == Norm::batch ? batch_norm_scale(bn, o, p.bn_eps) : 1.0;
     for (int i = 0; i < p.in_per_group; ++i)
@@ -61,10 +65,10 @@ struct ConvPacking {
           const int row = (ky * p.kernel + kx) * p.in_per_group + i;
           const std::size_t at = p.panels ? kernels::gemm::packed_index(row, o, rows)
                                           : static_cast<std::size_t>(row) * p.out_channels + o;
-          const float value = sources[0][(static_cast<std::size_t>(o) * rows) + (static_cast<std::size_t>(i) * p.kernel + ky) * p.kernel + kx];
+          const float value = weight[(static_cast<std::size_t>(o) * rows) + (static_cast<std::size_t>(i) * p.kernel + ky) * p.kernel + kx];
           storage[at] = static_cast<float>(value * scale);
         }
-    if (p.norm == Norm::bias) storage[p.bias_offset + o] = sources[1][o];
+    if (p.norm == Norm::bias) storage[p.bias_offset + o] = sources.values(1)[o];
     if (p.norm == Norm::batch) storage[p.bias_offset + o] = static_cast<float>(folded_bias(bn, o, scale, 0.0));
   }
 }
@@ -72,10 +76,11 @@ struct ConvPacking {
 /// Spec: a Conv2d, DepthwiseConv or Pointwise spec, which provides `conv_kind`, `kind_name`,
 /// `out_channels` (0: as many as the input), `kernel`, `stride`, `options` and `activation`.
 template <class Spec, ShapeType In>
-struct BoundConv {
+struct ConvInfo : LeafBase {
   using spec = Spec;
   using input = In;
   using activation = typename Spec::activation;
+  static constexpr ConvKind conv_kind = Spec::conv_kind;
   static constexpr ConvOptions options = Spec::options;
   static constexpr std::string_view kind = Spec::kind_name;
 
@@ -110,23 +115,11 @@ struct BoundConv {
   static constexpr std::size_t weight_count =
       static_cast<std::size_t>(kernel) * kernel * in_per_group * out_channels;
   static constexpr bool has_bias = options.norm != Norm::none;
-  static constexpr bool panels = Spec::conv_kind != ConvKind::depthwise;
-  static constexpr std::size_t bias_offset =
-      aligned_floats(panels ? kernels::gemm::packed_size(kernel * kernel * in_per_group, out_channels) : weight_count);
-  static constexpr std::size_t weight_floats =
-      has_bias ? bias_offset + kernels::gemm::padded_cols(out_channels) : bias_offset;
-  static constexpr std::size_t scratch_floats = 0;
-  static constexpr bool in_place = false;
-
-  static constexpr Cost cost = {
-      .params = weight_count + (options.norm == Norm::batch  ? 2u * out_channels
-                                : options.norm == Norm::bias ? 1u * out_channels
-                                                             : 0u),
-      .macs = output::pixels * weight_count,
-      .weight_bytes = (weight_count + (has_bias ? out_channels : 0)) * sizeof(float),
-      .activation_read_bytes = In::size * sizeof(float),
-      .activation_write_bytes = output::size * sizeof(float),
-  };
+  /// PyTorch's parameter count: the weights, and the BatchNorm's weight and bias or the bias.
+  static constexpr std::uint64_t params = weight_count + (options.norm == Norm::batch  ? 2u * out_channels
+                                                          : options.norm == Norm::bias ? 1u * out_channels
+                                                                                       : 0u);
+  static constexpr std::uint64_t macs = output::pixels * weight_count;
 
   static constexpr auto description = [] {
     Text<48> text;
@@ -167,13 +160,6 @@ struct BoundConv {
     }
   }();
 
-  /// sources[i] holds tensors[i] in PyTorch's layout (OIHW weights).
-  static void pack(const float* const* sources, float* storage) {
-    pack_conv_weights(ConvPacking{out_channels, in_per_group, kernel, options.norm, pow10(options.bn_eps_log10),
-                                  panels, bias_offset},
-                      sources, storage);
-  }
-
   static constexpr kernels::ConvGeometry geometry = {
       .in_height = In::height,
       .in_width = In::width,
@@ -191,11 +177,50 @@ struct BoundConv {
       .dilation_width = dilation,
       .groups = groups,
   };
+};
 
-  static constexpr kernels::KernelName kernel_name = Spec::conv_kind == ConvKind::pointwise ? kernels::pointwise::name()
-                                                 : Spec::conv_kind == ConvKind::depthwise
-                                                     ? kernels::depthwise::name(geometry)
-                                                     : kernels::conv::name(geometry);
+/// The float32 convolution. Weight storage: see the top of this file.
+template <class Spec, ShapeType In>
+struct BoundConv : ConvInfo<Spec, In> {
+  using info = ConvInfo<Spec, In>;
+  using typename info::activation;
+  using typename info::output;
+  using info::groups;
+  using info::has_bias;
+  using info::in_channels;
+  using info::in_per_group;
+  using info::kernel;
+  using info::options;
+  using info::out_channels;
+  using info::weight_count;
+
+  static constexpr bool panels = Spec::conv_kind != ConvKind::depthwise;
+  static constexpr std::size_t bias_offset =
+      aligned_floats(panels ? kernels::gemm::packed_size(kernel * kernel * in_per_group, out_channels) : weight_count);
+  static constexpr std::size_t weight_floats =
+      has_bias ? bias_offset + kernels::gemm::padded_cols(out_channels) : bias_offset;
+  static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
+
+  static constexpr Cost cost = {
+      .params = info::params,
+      .macs = info::macs,
+      .weight_bytes = (weight_count + (has_bias ? out_channels : 0)) * sizeof(float),
+      .activation_read_bytes = In::size * sizeof(float),
+      .activation_write_bytes = output::size * sizeof(float),
+  };
+
+  /// sources hold tensors[i] in PyTorch's layout (OIHW weights).
+  static void pack(const PackSources& sources, std::byte* storage) {
+    pack_conv_weights(ConvPacking{out_channels, in_per_group, kernel, options.norm, pow10(options.bn_eps_log10),
+                                  panels, bias_offset},
+                      sources, reinterpret_cast<float*>(storage));
+  }
+
+  static constexpr kernels::KernelRecord kernel_record = Spec::conv_kind == ConvKind::pointwise
+                                                             ? kernels::pointwise::choose()
+                                                         : Spec::conv_kind == ConvKind::depthwise
+                                                             ? kernels::depthwise::choose(info::geometry)
+                                                             : kernels::conv::choose(info::geometry);
 
   // A pointwise layer on a small map (the 7x7 layers of 1x1 convolutions to 1280 channels) splits
   // its weight panels between threads rather than its few pixels.
@@ -204,28 +229,32 @@ struct BoundConv {
   static constexpr bool split_by_panels = In::pixels < 256 && weight_panels >= 4;
 
   /// Parts of the output rows (pixels, or weight panels; see above) go to the executor's threads.
-  static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& context) {
+  static void run(const std::byte* storage, const float* in, float* out, std::byte* /*scratch*/,
+                  const RunContext& context) {
+    const float* weights = reinterpret_cast<const float*>(storage);
     const float* bias = has_bias ? weights + bias_offset : nullptr;
+    constexpr kernels::KernelRecord K = kernel_record;
     if constexpr (Spec::conv_kind == ConvKind::pointwise) {
       if constexpr (split_by_panels) {
         // Few pixels, many weights: each thread takes whole panels of weights, read once.
         parallel_ranges(context, weight_panels, 1, [&](std::size_t first, std::size_t last) {
           const int first_channel = static_cast<int>(first) * kernels::gemm::panel_width;
           const int last_channel = std::min(out_channels, static_cast<int>(last) * kernels::gemm::panel_width);
-          kernels::pointwise::run_block<activation>(0, In::pixels, first_channel, last_channel, in_channels,
-                                                    out_channels, in, weights, bias, nullptr, out);
+          kernels::pointwise::run_block<K, activation>(0, In::pixels, first_channel, last_channel, in_channels,
+                                                       out_channels, in, weights, bias, nullptr, out);
         });
       } else {
         parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
-          kernels::pointwise::run<activation>(first, last, in_channels, out_channels, in, weights, bias, nullptr, out);
+          kernels::pointwise::run<K, activation>(first, last, in_channels, out_channels, in, weights, bias, nullptr,
+                                                 out);
         });
       }
     } else {
       parallel_ranges(context, output::height, 1, [&](std::size_t first, std::size_t last) {
         if constexpr (Spec::conv_kind == ConvKind::depthwise) {
-          kernels::depthwise::run<activation>(geometry, int(first), int(last), in, weights, bias, out);
+          kernels::depthwise::run<K, activation>(info::geometry, int(first), int(last), in, weights, bias, out);
         } else {
-          kernels::conv::run<activation>(geometry, int(first), int(last), in, weights, bias, out);
+          kernels::conv::run<K, activation>(info::geometry, int(first), int(last), in, weights, bias, out);
         }
       });
     }

@@ -7,12 +7,13 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <type_traits>
 
 #include "joule/core/alignment.hpp"
-#include "joule/core/executor.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/leaf.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/fused/inverted_residual.hpp"
@@ -34,9 +35,11 @@ struct NoLayer {
   using output = void;
   static constexpr ConvOptions options{};
   static constexpr std::size_t weight_floats = 0;
+  static constexpr std::uint64_t params = 0;
+  static constexpr std::uint64_t macs = 0;
   static constexpr Cost cost{};
   static constexpr std::array<TensorSpec, 0> tensors{};
-  static void pack(const float* const*, float*) {}
+  static void pack(const PackSources&, std::byte*) {}
 };
 
 template <class L>
@@ -58,9 +61,10 @@ constexpr auto fused_part_names() {
 }
 }  // namespace detail
 
-/// Expand, Project: bound Pointwise layers or detail::NoLayer; Depthwise: a bound DepthwiseConv.
+/// What a fused inverted residual is, whatever its precision: Expand, Project are the Info (or
+/// bound layer) types of Pointwise layers or detail::NoLayer; Depthwise the one of a DepthwiseConv.
 template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
-struct BoundFusedInvertedResidual {
+struct FusedInvertedResidualInfo : LeafBase {
   static constexpr bool expand = detail::present<Expand>;
   static constexpr bool project = detail::present<Project>;
   static_assert(Depthwise::options.norm == Norm::batch && (!expand || Expand::options.norm == Norm::batch) &&
@@ -73,14 +77,8 @@ struct BoundFusedInvertedResidual {
   using output = std::conditional_t<project, typename Project::output, typename Depthwise::output>;
   // Before squeeze-excite the layer is only the block's first half.
   static constexpr std::string_view kind = project ? "InvertedResidual" : "ExpandDepthwise";
-  static constexpr bool in_place = false;
 
-  static constexpr std::size_t expand_offset = 0;
-  static constexpr std::size_t depthwise_offset = aligned_floats(Expand::weight_floats);
-  static constexpr std::size_t project_offset = depthwise_offset + aligned_floats(Depthwise::weight_floats);
-  static constexpr std::size_t weight_floats = project_offset + Project::weight_floats;
-
-  /// The kernel's sizes and flags; params() adds where the weights are.
+  /// The kernel's sizes and flags; an implementation adds where the weights are.
   static constexpr kernels::fused::InvertedResidualParams shape = [] {
     kernels::fused::InvertedResidualParams p;
     p.depthwise = Depthwise::geometry;
@@ -92,31 +90,8 @@ struct BoundFusedInvertedResidual {
     p.tile_rows = kernels::fused::tile_rows_for(p.depthwise);
     return p;
   }();
-  static kernels::fused::InvertedResidualParams params(const float* weights) {
-    kernels::fused::InvertedResidualParams p = shape;
-    if constexpr (expand) {
-      p.expand_weights = weights + expand_offset;
-      p.expand_bias = weights + expand_offset + Expand::bias_offset;
-    }
-    p.depthwise_weights = weights + depthwise_offset;
-    p.depthwise_bias = weights + depthwise_offset + Depthwise::bias_offset;
-    if constexpr (project) {
-      p.project_weights = weights + project_offset;
-      p.project_bias = weights + project_offset + Project::bias_offset;
-    }
-    return p;
-  }
-  static constexpr std::size_t scratch_floats = kernels::fused::scratch_floats(shape);
-
-  // What moves through memory: the input (twice with the residual), and the output; the
-  // expanded and depthwise tensors stay in the scratch rows.
-  static constexpr Cost cost = {
-      .params = Expand::cost.params + Depthwise::cost.params + Project::cost.params,
-      .macs = Expand::cost.macs + Depthwise::cost.macs + Project::cost.macs,
-      .weight_bytes = Expand::cost.weight_bytes + Depthwise::cost.weight_bytes + Project::cost.weight_bytes,
-      .activation_read_bytes = (ResidualAdd ? 2 : 1) * In::size * sizeof(float),
-      .activation_write_bytes = output::size * sizeof(float),
-  };
+  static constexpr std::uint64_t params = Expand::params + Depthwise::params + Project::params;
+  static constexpr std::uint64_t macs = Expand::macs + Depthwise::macs + Project::macs;
 
   static constexpr auto description = [] {
     Text<48> text;
@@ -124,7 +99,6 @@ struct BoundFusedInvertedResidual {
     text.append(" s").append(Depthwise::stride).append(" fused ");
     return text.append(Depthwise::activation::name);
   }();
-  static constexpr kernels::KernelName kernel_name = kernels::fused::name(shape);
 
   static constexpr auto part_names = detail::fused_part_names<expand, project, Names>();
   static constexpr auto tensors = [] {
@@ -143,23 +117,75 @@ struct BoundFusedInvertedResidual {
     if constexpr (project) add(Project::tensors);
     return all;
   }();
+};
 
-  static void pack(const float* const* sources, float* storage) {
-    Expand::pack(sources, storage + expand_offset);
-    sources += Expand::tensors.size();
-    Depthwise::pack(sources, storage + depthwise_offset);
-    sources += Depthwise::tensors.size();
-    Project::pack(sources, storage + project_offset);
+/// The float32 fused inverted residual: Expand, Depthwise, Project are bound float32 layers.
+template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
+struct BoundFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, Depthwise, Project, ResidualAdd, Names> {
+  using info = FusedInvertedResidualInfo<In, Expand, Depthwise, Project, ResidualAdd, Names>;
+  using typename info::output;
+  using info::expand;
+  using info::project;
+  using info::shape;
+
+  static constexpr std::size_t expand_offset = 0;
+  static constexpr std::size_t depthwise_offset = aligned_floats(Expand::weight_floats);
+  static constexpr std::size_t project_offset = depthwise_offset + aligned_floats(Depthwise::weight_floats);
+  static constexpr std::size_t weight_floats = project_offset + Project::weight_floats;
+  static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
+
+  static kernels::fused::InvertedResidualParams params_at(const float* weights) {
+    kernels::fused::InvertedResidualParams p = shape;
+    if constexpr (expand) {
+      p.expand_weights = weights + expand_offset;
+      p.expand_bias = weights + expand_offset + Expand::bias_offset;
+    }
+    p.depthwise_weights = weights + depthwise_offset;
+    p.depthwise_bias = weights + depthwise_offset + Depthwise::bias_offset;
+    if constexpr (project) {
+      p.project_weights = weights + project_offset;
+      p.project_bias = weights + project_offset + Project::bias_offset;
+    }
+    return p;
+  }
+  static constexpr std::size_t scratch_bytes = kernels::fused::scratch_floats(shape) * sizeof(float);
+
+  // What moves through memory: the input (twice with the residual), and the output; the
+  // expanded and depthwise tensors stay in the scratch rows.
+  static constexpr Cost cost = {
+      .params = info::params,
+      .macs = info::macs,
+      .weight_bytes = Expand::cost.weight_bytes + Depthwise::cost.weight_bytes + Project::cost.weight_bytes,
+      .activation_read_bytes = (ResidualAdd ? 2 : 1) * In::size * sizeof(float),
+      .activation_write_bytes = output::size * sizeof(float),
+  };
+
+  static constexpr kernels::KernelRecord kernel_record = kernels::fused::choose(shape);
+
+  static void pack(const PackSources& sources, std::byte* storage) {
+    float* floats = reinterpret_cast<float*>(storage);
+    PackSources part = sources;
+    part.count = Expand::tensors.size();
+    Expand::pack(part, reinterpret_cast<std::byte*>(floats + expand_offset));
+    part.tensors += Expand::tensors.size();
+    part.count = Depthwise::tensors.size();
+    Depthwise::pack(part, reinterpret_cast<std::byte*>(floats + depthwise_offset));
+    part.tensors += Depthwise::tensors.size();
+    part.count = Project::tensors.size();
+    Project::pack(part, reinterpret_cast<std::byte*>(floats + project_offset));
   }
 
-  static void run(const float* weights, const float* in, float* out, float* scratch, const RunContext& context) {
-    const kernels::fused::InvertedResidualParams p = params(weights);
+  static void run(const std::byte* storage, const float* in, float* out, std::byte* scratch,
+                  const RunContext& context) {
+    const kernels::fused::InvertedResidualParams p = params_at(reinterpret_cast<const float*>(storage));
     using ExpandAct = typename std::conditional_t<expand, Expand, Depthwise>::activation;
+    constexpr kernels::KernelRecord depthwise_kernel = kernels::fused::depthwise_kernel(kernel_record);
     // Parts of at least a row (a 7x7 map splits too: each part's tiles shrink to its rows, at the
     // price of expanding the few input rows two parts share twice).
     parallel_parts(context, output::height, 1, [&](std::size_t part, std::size_t first, std::size_t last) {
-      kernels::fused::inverted_residual<ExpandAct, typename Depthwise::activation>(
-          p, static_cast<int>(first), static_cast<int>(last), in, out, context.scratch_of(part, scratch));
+      kernels::fused::inverted_residual<depthwise_kernel, ExpandAct, typename Depthwise::activation>(
+          p, static_cast<int>(first), static_cast<int>(last), in, out,
+          reinterpret_cast<float*>(context.scratch_of(part, scratch)));
     });
   }
 };

@@ -8,14 +8,15 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/leaf.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/core/executor.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/linear/dispatch.hpp"
 #include "joule/core/target.hpp"
@@ -38,8 +39,9 @@ namespace joule::inline JOULE_TARGET {
   }
 }
 
+/// What a Linear layer on input In is, whatever its precision.
 template <class Spec, ShapeType In>
-struct BoundLinear {
+struct LinearInfo : LeafBase {
   using spec = Spec;
   using input = In;
   using activation = typename Spec::activation;
@@ -50,19 +52,8 @@ struct BoundLinear {
   static constexpr int out_features = Spec::out_features;
   static constexpr bool has_bias = Spec::has_bias;
   static constexpr std::size_t weight_count = static_cast<std::size_t>(in_features) * out_features;
-  static constexpr std::size_t bias_offset = aligned_floats(kernels::gemm::packed_size(in_features, out_features));
-  static constexpr std::size_t weight_floats =
-      has_bias ? bias_offset + kernels::gemm::padded_cols(out_features) : bias_offset;
-  static constexpr std::size_t scratch_floats = 0;
-  static constexpr bool in_place = false;
-
-  static constexpr Cost cost = {
-      .params = weight_count + (has_bias ? out_features : 0),
-      .macs = weight_count,
-      .weight_bytes = (weight_count + (has_bias ? out_features : 0)) * sizeof(float),
-      .activation_read_bytes = In::size * sizeof(float),
-      .activation_write_bytes = output::size * sizeof(float),
-  };
+  static constexpr std::uint64_t params = weight_count + (has_bias ? out_features : 0);
+  static constexpr std::uint64_t macs = weight_count;
 
   static constexpr auto description = [] {
     Text<48> text;
@@ -80,22 +71,49 @@ struct BoundLinear {
       return std::array<TensorSpec, 1>{weight};
     }
   }();
+};
 
-  /// sources[0] is PyTorch's [out][in] weight with `in` flattened in CHW order.
-  static void pack(const float* const* sources, float* storage) {
-    pack_linear_weights(In::pixels, In::channels, out_features, has_bias ? sources[1] : nullptr, sources[0], storage,
-                        bias_offset);
+/// The float32 Linear layer.
+template <class Spec, ShapeType In>
+struct BoundLinear : LinearInfo<Spec, In> {
+  using info = LinearInfo<Spec, In>;
+  using typename info::activation;
+  using typename info::output;
+  using info::has_bias;
+  using info::in_features;
+  using info::out_features;
+
+  static constexpr std::size_t bias_offset = aligned_floats(kernels::gemm::packed_size(in_features, out_features));
+  static constexpr std::size_t weight_floats =
+      has_bias ? bias_offset + kernels::gemm::padded_cols(out_features) : bias_offset;
+  static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
+
+  static constexpr Cost cost = {
+      .params = info::params,
+      .macs = info::macs,
+      .weight_bytes = info::params * sizeof(float),
+      .activation_read_bytes = In::size * sizeof(float),
+      .activation_write_bytes = output::size * sizeof(float),
+  };
+
+  /// sources.values(0) is PyTorch's [out][in] weight with `in` flattened in CHW order.
+  static void pack(const PackSources& sources, std::byte* storage) {
+    pack_linear_weights(In::pixels, In::channels, out_features, has_bias ? sources.values(1) : nullptr,
+                        sources.values(0), reinterpret_cast<float*>(storage), bias_offset);
   }
 
-  static constexpr kernels::KernelName kernel_name = kernels::linear::name();
+  static constexpr kernels::KernelRecord kernel_record = kernels::linear::choose();
 
   /// Threads take whole panels of 32 outputs: each weight is read by one thread only.
-  static void run(const float* weights, const float* in, float* out, float* /*scratch*/, const RunContext& context) {
+  static void run(const std::byte* storage, const float* in, float* out, std::byte* /*scratch*/,
+                  const RunContext& context) {
+    const float* weights = reinterpret_cast<const float*>(storage);
     const float* bias = has_bias ? weights + bias_offset : nullptr;
     parallel_ranges(context, static_cast<std::size_t>(kernels::linear::panels(out_features)), 4,
                     [&](std::size_t first, std::size_t last) {
-                      kernels::linear::run_panels<activation>(static_cast<int>(first), static_cast<int>(last),
-                                                              in_features, out_features, in, weights, bias, out);
+                      kernels::linear::run_panels<kernel_record, activation>(
+                          static_cast<int>(first), static_cast<int>(last), in_features, out_features, in, weights,
+                          bias, out);
                     });
   }
 };

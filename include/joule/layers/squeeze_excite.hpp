@@ -15,19 +15,20 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <type_traits>
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/leaf.hpp"
 #include "joule/core/make_divisible.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/core/executor.hpp"
 #include "joule/kernels/elementwise/dispatch.hpp"
 #include "joule/kernels/gemm/packing.hpp"
-#include "joule/kernels/kernel_name.hpp"
+#include "joule/kernels/kernel_record.hpp"
 #include "joule/kernels/linear/dispatch.hpp"
 #include "joule/kernels/pool/dispatch.hpp"
 #include "joule/core/target.hpp"
@@ -57,24 +58,27 @@ constexpr SqueezeSpec to_squeeze_spec(int divisor) { return SqueezeSpec{.divisor
 constexpr SqueezeSpec to_squeeze_spec(SqueezeSpec spec) { return spec; }
 }  // namespace detail
 
-/// torchvision's fc1 [S][C][1][1], fc1 bias, fc2 [C][S][1][1], fc2 bias (sources[0..3]) into fc1
+/// torchvision's fc1 [S][C][1][1], fc1 bias, fc2 [C][S][1][1], fc2 bias (sources 0..3) into fc1
 /// [C][S] and fc2 [S][C] with their biases at the given offsets.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_squeeze_excite_weights(int channels, int squeezed, const float* const* sources, float* storage,
-                                        std::size_t fc1_bias_offset, std::size_t fc2_offset,
-                                        std::size_t fc2_bias_offset) {
+[[gnu::noinline]] inline void pack_squeeze_excite_weights(int channels, int squeezed, const PackSources& sources,
+                                                          float* storage, std::size_t fc1_bias_offset,
+                                                          std::size_t fc2_offset, std::size_t fc2_bias_offset) {
   using kernels::gemm::packed_index;
+  const float* fc1 = sources.values(0);
+  const float* fc2 = sources.values(2);
   for (int s = 0; s < squeezed; ++s)
     for (int c = 0; c < channels; ++c) {
-      storage[packed_index(c, s, channels)] = sources[0][static_cast<std::size_t>(s) * channels + c];
-      storage[fc2_offset + packed_index(s, c, squeezed)] = sources[2][static_cast<std::size_t>(c) * squeezed + s];
+      storage[packed_index(c, s, channels)] = fc1[static_cast<std::size_t>(s) * channels + c];
+      storage[fc2_offset + packed_index(s, c, squeezed)] = fc2[static_cast<std::size_t>(c) * squeezed + s];
     }
-  for (int s = 0; s < squeezed; ++s) storage[fc1_bias_offset + s] = sources[1][s];
-  for (int c = 0; c < channels; ++c) storage[fc2_bias_offset + c] = sources[3][c];
+  for (int s = 0; s < squeezed; ++s) storage[fc1_bias_offset + s] = sources.values(1)[s];
+  for (int c = 0; c < channels; ++c) storage[fc2_bias_offset + c] = sources.values(3)[c];
 }
 
+/// What a squeeze-excite layer on input In is, whatever its precision.
 template <class Spec, ShapeType In>
-struct BoundSqueezeExcite {
+struct SqueezeExciteInfo : LeafBase {
   using spec = Spec;
   using input = In;
   using output = In;
@@ -87,26 +91,10 @@ struct BoundSqueezeExcite {
                 "(InvertedResidual) that knows the block's input channels");
   static constexpr int channels = In::channels;
   static constexpr int squeezed = squeeze_channels(Spec::squeeze, channels);
-
   static constexpr std::size_t fc_weights = static_cast<std::size_t>(channels) * squeezed;
-  static constexpr std::size_t fc1_bias_offset = aligned_floats(kernels::gemm::packed_size(channels, squeezed));
-  static constexpr std::size_t fc2_offset = fc1_bias_offset + kernels::gemm::padded_cols(squeezed);
-  static constexpr std::size_t fc2_bias_offset = fc2_offset + aligned_floats(kernels::gemm::packed_size(squeezed, channels));
-  static constexpr std::size_t weight_floats = fc2_bias_offset + kernels::gemm::padded_cols(channels);
-
-  static constexpr std::size_t hidden_offset = aligned_floats(channels);
-  static constexpr std::size_t gate_offset = hidden_offset + aligned_floats(squeezed);
-  static constexpr std::size_t scratch_floats = gate_offset + channels;
+  static constexpr std::uint64_t params = 2 * fc_weights + squeezed + channels;
+  static constexpr std::uint64_t macs = 2 * fc_weights;
   static constexpr bool in_place = true;
-
-  static constexpr Cost cost = {
-      .params = 2 * fc_weights + squeezed + channels,
-      .macs = 2 * fc_weights,
-      .weight_bytes = (2 * fc_weights + squeezed + channels) * sizeof(float),
-      // The input is read twice: once to pool, once to scale.
-      .activation_read_bytes = 2 * In::size * sizeof(float),
-      .activation_write_bytes = In::size * sizeof(float),
-  };
 
   static constexpr auto description = [] {
     Text<48> text;
@@ -121,23 +109,63 @@ struct BoundSqueezeExcite {
       TensorSpec{"weight", 1, 4, {channels, squeezed, 1, 1}},
       TensorSpec{"bias", 1, 1, {channels}},
   };
+};
 
-  static void pack(const float* const* sources, float* storage) {
-    pack_squeeze_excite_weights(channels, squeezed, sources, storage, fc1_bias_offset, fc2_offset, fc2_bias_offset);
+/// The float32 squeeze-excite layer.
+template <class Spec, ShapeType In>
+struct BoundSqueezeExcite : SqueezeExciteInfo<Spec, In> {
+  using info = SqueezeExciteInfo<Spec, In>;
+  using typename info::activation;
+  using typename info::gate;
+  using info::channels;
+  using info::squeezed;
+
+  static constexpr std::size_t fc1_bias_offset = aligned_floats(kernels::gemm::packed_size(channels, squeezed));
+  static constexpr std::size_t fc2_offset = fc1_bias_offset + kernels::gemm::padded_cols(squeezed);
+  static constexpr std::size_t fc2_bias_offset = fc2_offset + aligned_floats(kernels::gemm::packed_size(squeezed, channels));
+  static constexpr std::size_t weight_floats = fc2_bias_offset + kernels::gemm::padded_cols(channels);
+  static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
+
+  static constexpr std::size_t hidden_offset = aligned_floats(channels);
+  static constexpr std::size_t gate_offset = hidden_offset + aligned_floats(squeezed);
+  static constexpr std::size_t scratch_floats = gate_offset + channels;
+  static constexpr std::size_t scratch_bytes = scratch_floats * sizeof(float);
+
+  static constexpr Cost cost = {
+      .params = info::params,
+      .macs = info::macs,
+      .weight_bytes = info::params * sizeof(float),
+      // The input is read twice: once to pool, once to scale.
+      .activation_read_bytes = 2 * In::size * sizeof(float),
+      .activation_write_bytes = In::size * sizeof(float),
+  };
+
+  static void pack(const PackSources& sources, std::byte* storage) {
+    pack_squeeze_excite_weights(channels, squeezed, sources, reinterpret_cast<float*>(storage), fc1_bias_offset,
+                                fc2_offset, fc2_bias_offset);
   }
 
-  static constexpr kernels::KernelName kernel_name = kernels::kernel_name("se", "", JOULE_SIMD);
+  // Pooling, the two small layers and the rescale, each with its target's kernel.
+  static constexpr kernels::KernelRecord pool_kernel = kernels::pool::choose();
+  static constexpr kernels::KernelRecord linear_kernel = kernels::linear::choose();
+  static constexpr kernels::KernelRecord scale_kernel = kernels::elementwise::choose_affine();
+  static constexpr kernels::KernelRecord kernel_record{.op = kernels::KernelOp::se, .impl = linear_kernel.impl};
 
-  static void run(const float* weights, const float* in, float* out, float* scratch, const RunContext& context) {
+  static void run(const std::byte* storage, const float* in, float* out, std::byte* scratch_storage,
+                  const RunContext& context) {
+    const float* weights = reinterpret_cast<const float*>(storage);
+    float* scratch = reinterpret_cast<float*>(scratch_storage);
     float* pooled = scratch;
     float* hidden = scratch + hidden_offset;
     float* gates = scratch + gate_offset;
-    kernels::pool::global_average(In::pixels, channels, in, pooled);
-    kernels::linear::run<activation>(channels, squeezed, pooled, weights, weights + fc1_bias_offset, hidden);
-    kernels::linear::run<gate>(squeezed, channels, hidden, weights + fc2_offset, weights + fc2_bias_offset, gates);
+    kernels::pool::global_average<pool_kernel>(In::pixels, channels, in, pooled);
+    kernels::linear::run<linear_kernel, activation>(channels, squeezed, pooled, weights, weights + fc1_bias_offset,
+                                                    hidden);
+    kernels::linear::run<linear_kernel, gate>(squeezed, channels, hidden, weights + fc2_offset,
+                                              weights + fc2_bias_offset, gates);
     parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
-      kernels::elementwise::scale_channels(last - first, channels, in + first * channels, gates,
-                                           out + first * channels);
+      kernels::elementwise::scale_channels<scale_kernel>(last - first, channels, in + first * channels, gates,
+                                                         out + first * channels);
     });
   }
 };

@@ -9,7 +9,7 @@
 #include "weights.hpp"
 
 using Net = joule::models::MobileNetV1<joule::models::MobileNetV1Config{.alpha = {1, 4}, .resolution = 128}>;
-static_assert(mobilenet_v1_0_25_128_weights_floats == Net::weight_floats,
+static_assert(mobilenet_v1_0_25_128_weights_bytes == Net::weight_bytes,
               "the header was written for another network");
 
 int main(int argc, char** argv) {
@@ -21,8 +21,7 @@ int main(int argc, char** argv) {
   }
   if (input.floats.size() != Net::input::size) return 1;
   auto arena = std::make_unique<Net::Arena>();
-  Net net(std::span<const float, Net::weight_floats>(mobilenet_v1_0_25_128_weights, Net::weight_floats),
-          std::span<std::byte, Net::arena_bytes>(reinterpret_cast<std::byte*>(arena->data), Net::arena_bytes));
+  Net net(mobilenet_v1_0_25_128_weights_span(), std::span<std::byte, Net::arena_bytes>(arena->data, Net::arena_bytes));
   float output[Net::output::size];
   net.forward(std::span<const float, Net::input::size>(input.floats.data(), Net::input::size),
               std::span<float, Net::output::size>(output, Net::output::size));

@@ -3,8 +3,8 @@
 //
 // It is built for every Linux target (tests/targets/linux/run.cmake), and once for the host with
 // the reference kernels (JOULE_NO_SIMD): that host run is the reference each target must match.
-// The weights and the input come from an integer generator and square roots only, so that every
-// target computes on the same floats whatever its C library's sin or exp.
+// The weights (joule::DeterministicWeights) and the input come from integer generators and square
+// roots only, so that every target computes on the same floats whatever its C library's sin or exp.
 //
 // The network touches every kernel family: a strided KxK convolution, depthwise 3x3/5x5/7x7 at
 // strides 1 and 2, pointwise, the fused inverted residual with and without squeeze-excite, the
@@ -19,7 +19,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -68,49 +67,6 @@ class Lcg {
   std::uint32_t state_;
 };
 
-/// Every tensor a network asks for, in PyTorch's layout: weights in +-sqrt(3 / fan-in), BatchNorm
-/// running_var in [0.5, 1.5), other vectors in +-0.25, so that folding changes every value.
-class Weights {
- public:
-  template <class Net>
-  void add(std::uint32_t seed) {
-    Lcg lcg(seed);
-    Net::visit([&](const joule::NodeInfo& node) {
-      for (const joule::TensorSpec& spec : node.tensors) {
-        const std::string name(
-            joule::tensor_name(node.path, node.part_names[spec.part], spec.name).view());
-        Entry& entry = tensors_[name];
-        entry.values.resize(spec.elements());
-        const double fan_in = spec.rank >= 2 ? double(spec.elements()) / double(spec.dims[0]) : 1.0;
-        const float scale = static_cast<float>(std::sqrt(3.0 / fan_in));
-        for (float& v : entry.values) {
-          if (spec.name == "running_var") {
-            v = 1.0f + 0.5f * lcg.centered();
-          } else if (spec.rank >= 2) {
-            v = scale * lcg.centered();
-          } else {
-            v = 0.25f * lcg.centered();
-          }
-        }
-        entry.data.data = entry.values.data();
-        entry.data.rank = spec.rank;
-        for (int i = 0; i < spec.rank; ++i) entry.data.dims[i] = spec.dims[i];
-      }
-    });
-  }
-  const joule::TensorData* find(std::string_view name) const {
-    const auto it = tensors_.find(std::string(name));
-    return it == tensors_.end() ? nullptr : &it->second.data;
-  }
-
- private:
-  struct Entry {
-    std::vector<float> values;
-    joule::TensorData data;
-  };
-  std::map<std::string, Entry, std::less<>> tensors_;
-};
-
 constexpr std::string_view machine() {
 #if defined(__aarch64__)
   return "aarch64";
@@ -146,8 +102,9 @@ void print_kernels() {
 }
 
 template <class Net>
-bool bind(const Weights& source, typename Net::Weights& weights) {
-  const joule::Status status = joule::bind_weights<Net>(source, weights);
+bool bind(std::uint32_t seed, typename Net::Weights& weights) {
+  const auto source = std::make_unique<joule::DeterministicWeights<Net::max_source_elements>>(seed);
+  const joule::Status status = joule::bind_weights<Net>(*source, weights);
   if (!status.ok()) std::printf("FAIL: binding: %s\n", status.c_str());
   return status.ok();
 }
@@ -168,13 +125,10 @@ int main() {
   print_kernels<Features>();
   print_kernels<Classifier>();
 
-  Weights features_source, classifier_source;  // apart: the two networks' names may collide
-  features_source.add<Features>(20240607u);
-  classifier_source.add<Classifier>(20240608u);
   auto features_weights = std::make_unique<Features::Weights>();
   auto classifier_weights = std::make_unique<Classifier::Weights>();
-  if (!bind<Features>(features_source, *features_weights) ||
-      !bind<Classifier>(classifier_source, *classifier_weights))
+  // Seeds apart: the two networks' tensor names may collide.
+  if (!bind<Features>(20240607u, *features_weights) || !bind<Classifier>(20240608u, *classifier_weights))
     return 1;
 
   std::vector<float> input(Features::input::size);

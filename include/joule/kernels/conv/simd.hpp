@@ -18,8 +18,8 @@ JOULE_SIMD_CODE_BEGIN
 namespace joule::inline JOULE_TARGET::kernels::conv {
 
 /// Output rows [first_row, last_row) of the convolution; weights packed [kh * kw * in][out]
-/// (gemm/packing.hpp), bias padded to whole panels or null.
-template <class Arch, Activation Act>
+/// (gemm/packing.hpp), bias padded to whole panels or null. MainRows: the register tile's rows.
+template <class Arch, Activation Act, int MainRows>
 void simd(const ConvGeometry& g, int first_row, int last_row, const float* input, const float* weights,
           const float* bias, float* output) {
   gemm::TileArgs args{};
@@ -69,14 +69,14 @@ void simd(const ConvGeometry& g, int first_row, int last_row, const float* input
     rows.stride = pixel_stride;
     if (interior_begin < interior_end) {
       args.taps = taps_for(interior_begin, false, rows);
-      gemm::run_rows<Arch, Act>(rows, static_cast<std::size_t>(interior_begin), static_cast<std::size_t>(interior_end),
-                                args, g.out_channels);
+      gemm::run_block<Arch, Act, MainRows>(rows, static_cast<std::size_t>(interior_begin),
+                                           static_cast<std::size_t>(interior_end), 0, g.out_channels, args);
     }
     for (int ox = 0; ox < g.out_width; ++ox) {
       if (ox >= interior_begin && ox < interior_end) continue;
       args.taps = taps_for(ox, true, rows);
-      gemm::run_rows<Arch, Act>(rows, static_cast<std::size_t>(ox), static_cast<std::size_t>(ox) + 1, args,
-                                g.out_channels);
+      gemm::run_block<Arch, Act, MainRows>(rows, static_cast<std::size_t>(ox), static_cast<std::size_t>(ox) + 1, 0,
+                                           g.out_channels, args);
     }
   }
 }

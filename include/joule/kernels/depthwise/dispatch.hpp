@@ -1,72 +1,64 @@
-// The depthwise kernel layers call: the SIMD kernel specialized on kernel size and stride for
-// 3/5/7 x 1/2 without dilation on targets xsimd supports; the reference otherwise.
+// The depthwise kernels and which one a layer runs: SIMD kernels specialized on kernel size and
+// stride (3/5/7 x 1/2, no dilation, square) on targets xsimd supports; the reference otherwise.
 #pragma once
 
+#include <array>
+
+#include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/depthwise/reference.hpp"
 #include "joule/kernels/depthwise/simd.hpp"
-#include "joule/kernels/kernel_name.hpp"
+#include "joule/kernels/kernel_record.hpp"
 #include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::kernels::depthwise {
 
-constexpr bool uses_simd(const ConvGeometry& g) {
-  const bool square = g.kernel_height == g.kernel_width && g.stride_height == g.stride_width;
-  const bool supported = (g.kernel_width == 3 || g.kernel_width == 5 || g.kernel_width == 7) &&
-                         (g.stride_width == 1 || g.stride_width == 2);
-  return JOULE_SIMD && square && supported && g.dilation_height == 1 && g.dilation_width == 1 &&
-         g.pad_top == g.pad_left;
+inline constexpr KernelRecord reference_kernel{.op = KernelOp::dwconv, .impl = KernelImpl::reference};
+
+constexpr KernelRecord simd_kernel(int kernel, int stride) {
+  return KernelRecord{.op = KernelOp::dwconv, .impl = KernelImpl::simd, .kernel = static_cast<std::uint8_t>(kernel),
+                      .stride = static_cast<std::uint8_t>(stride)};
 }
 
-/// Output rows [first_row, last_row).
-template <Activation Act>
+/// Every depthwise kernel of this target, the reference first.
+#if JOULE_SIMD
+inline constexpr std::array<KernelRecord, 7> records{reference_kernel, simd_kernel(3, 1), simd_kernel(3, 2),
+                                                     simd_kernel(5, 1), simd_kernel(5, 2), simd_kernel(7, 1),
+                                                     simd_kernel(7, 2)};
+#else
+inline constexpr std::array<KernelRecord, 1> records{reference_kernel};
+#endif
+
+/// Whether kernel `k` computes geometry `g`.
+constexpr bool fits(const KernelRecord& k, const ConvGeometry& g) {
+  if (!k.simd()) return true;
+  return g.kernel_height == k.kernel && g.kernel_width == k.kernel && g.stride_height == k.stride &&
+         g.stride_width == k.stride && g.dilation_height == 1 && g.dilation_width == 1 && g.pad_top == g.pad_left;
+}
+
+/// The kernel a layer with geometry `g` runs: the first SIMD record that fits, else the reference.
+constexpr KernelRecord choose(const ConvGeometry& g) {
+  for (const KernelRecord& k : records)
+    if (k.simd() && fits(k, g)) return k;
+  return reference_kernel;
+}
+
+/// Output rows [first_row, last_row) with kernel K (fits(K, g) must hold).
+template <KernelRecord K, Activation Act>
 void run(const ConvGeometry& g, int first_row, int last_row, const float* input, const float* weights,
          const float* bias, float* output) {
-#if JOULE_SIMD
-  if (uses_simd(g)) {
-    using A = arch::Default;
-    const auto go = [&]<int K, int S>() { simd<A, K, S, Act>(g, first_row, last_row, input, weights, bias, output); };
-    switch (g.kernel_width * 10 + g.stride_width) {
-      case 31: go.template operator()<3, 1>(); return;
-      case 32: go.template operator()<3, 2>(); return;
-      case 51: go.template operator()<5, 1>(); return;
-      case 52: go.template operator()<5, 2>(); return;
-      case 71: go.template operator()<7, 1>(); return;
-      case 72: go.template operator()<7, 2>(); return;
-      default: break;
-    }
+  JOULE_IF_SIMD(K, simd<arch::Default, K.kernel, K.stride, Act>(g, first_row, last_row, input, weights, bias, output)) {
+    reference<Act>(g, input, weights, bias, output, first_row, last_row);
   }
-#endif
-  reference<Act>(g, input, weights, bias, output, first_row, last_row);
 }
 
 /// One output row from the kernel_height input rows under it (null over the padding): what the
 /// fused inverted residual calls on its ring of expanded rows. Rows for dilation d are the input
 /// rows oy * stride - pad + ky * d.
-template <Activation Act>
+template <KernelRecord K, Activation Act>
 void run_row(const ConvGeometry& g, const float* const* rows, const float* weights, const float* bias, float* out_row) {
-#if JOULE_SIMD
-  if (uses_simd(g)) {
-    using A = arch::Default;
-    const auto go = [&]<int K, int S>() { simd_row<A, K, S, Act>(g, rows, weights, bias, out_row); };
-    switch (g.kernel_width * 10 + g.stride_width) {
-      case 31: go.template operator()<3, 1>(); return;
-      case 32: go.template operator()<3, 2>(); return;
-      case 51: go.template operator()<5, 1>(); return;
-      case 52: go.template operator()<5, 2>(); return;
-      case 71: go.template operator()<7, 1>(); return;
-      case 72: go.template operator()<7, 2>(); return;
-      default: break;
-    }
+  JOULE_IF_SIMD(K, simd_row<arch::Default, K.kernel, K.stride, Act>(g, rows, weights, bias, out_row)) {
+    reference_row<Act>(g, rows, weights, bias, out_row);
   }
-#endif
-  reference_row<Act>(g, rows, weights, bias, out_row);
-}
-
-constexpr KernelName name(const ConvGeometry& g) {
-  if (!uses_simd(g)) return kernel_name("dwconv", "", false);
-  Text<16> shape;
-  shape.append(g.kernel_width).append('x').append(g.kernel_height).append('s').append(g.stride_width);
-  return kernel_name("dwconv", shape.view(), true);
 }
 
 }  // namespace joule::inline JOULE_TARGET::kernels::depthwise

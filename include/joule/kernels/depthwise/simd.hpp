@@ -8,6 +8,7 @@
 
 #include <cstddef>
 
+#include "joule/arch/facts.hpp"
 #include "joule/arch/partial.hpp"
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/conv/geometry.hpp"
@@ -26,12 +27,7 @@ namespace detail {
 /// and one row of K weights must fit the register file.
 template <class Arch, int K, int S>
 constexpr int pixels_per_group() {
-  constexpr int registers = xsimd::batch<float, Arch>::size == 16 ? 32 :
-#if defined(__aarch64__)
-                                                                    32;
-#else
-                                                                    16;
-#endif
+  constexpr int registers = arch::Facts<Arch>::vector_registers;
   for (int p : {8, 4, 2}) {
     if (p + (p - 1) * S + K + K <= registers - 2) return p;
   }
@@ -111,15 +107,24 @@ void simd_row(const ConvGeometry& g, const float* const* rows, const float* weig
         detail::pixel_group<Arch, K, S, P, true, Partial, Act>(g, rows, ox, c0, width, weights, bias, out_row);
       }
     };
+    // Whole groups, then what is left (fewer than `group` pixels, group being 8, 4, 2 or 1) in at
+    // most one group of 4, one of 2 and one pixel. (Ifs, not loops: GCC 12 misjudges the trip
+    // count of such tail loops once a geometry is propagated into them and warns of overflow.)
     int ox = 0;
     for (; ox + group <= g.out_width; ox += group) at.template operator()<group>(ox);
     if constexpr (group > 4) {
-      for (; ox + 4 <= g.out_width; ox += 4) at.template operator()<4>(ox);
+      if (ox + 4 <= g.out_width) {
+        at.template operator()<4>(ox);
+        ox += 4;
+      }
     }
     if constexpr (group > 2) {
-      for (; ox + 2 <= g.out_width; ox += 2) at.template operator()<2>(ox);
+      if (ox + 2 <= g.out_width) {
+        at.template operator()<2>(ox);
+        ox += 2;
+      }
     }
-    for (; ox < g.out_width; ++ox) at.template operator()<1>(ox);
+    if (ox < g.out_width) at.template operator()<1>(ox);
   };
   int c0 = 0;
   for (; c0 + lanes <= g.in_channels; c0 += lanes) pass.template operator()<false>(c0, lanes);

@@ -9,6 +9,7 @@
 // depthwise rows are the output. Without an expansion, the depthwise convolution reads the input.
 #pragma once
 
+#include <array>
 #include <cstddef>
 
 #include "joule/kernels/conv/geometry.hpp"
@@ -58,8 +59,41 @@ constexpr std::size_t scratch_floats(const InvertedResidualParams& p) {
   return (ring + 15) / 16 * 16 + rows;
 }
 
-/// Output rows [first_row, last_row). `scratch` holds scratch_floats(p) floats of this worker.
-template <Activation ExpandAct, Activation DepthwiseAct>
+/// The fused kernel for p: SIMD when its depthwise convolution has a SIMD kernel (the expansion
+/// and projection run the pointwise kernel of the target either way).
+constexpr KernelRecord choose(const InvertedResidualParams& p) {
+  return KernelRecord{.op = KernelOp::mbconv_fused,
+                      .impl = depthwise::choose(p.depthwise).impl,
+                      .kernel = static_cast<std::uint8_t>(p.depthwise.kernel_width),
+                      .stride = static_cast<std::uint8_t>(p.depthwise.stride_width),
+                      .expand = p.expand,
+                      .project = p.project};
+}
+
+/// The depthwise kernel a fused record runs its rows with.
+constexpr KernelRecord depthwise_kernel(const KernelRecord& fused) {
+  return fused.simd() ? depthwise::simd_kernel(fused.kernel, fused.stride) : depthwise::reference_kernel;
+}
+
+/// Every fused kernel of this target: each depthwise kernel size and stride, with and without
+/// expansion and projection, on each depthwise implementation.
+inline constexpr auto records = [] {
+  std::array<KernelRecord, depthwise::records.size() * 4> all{};
+  std::size_t i = 0;
+  for (const KernelRecord& dw : depthwise::records) {
+    for (int variant = 0; variant < 4; ++variant) {
+      all[i++] = KernelRecord{.op = KernelOp::mbconv_fused, .impl = dw.impl,
+                              .kernel = static_cast<std::uint8_t>(dw.simd() ? dw.kernel : 3),
+                              .stride = static_cast<std::uint8_t>(dw.simd() ? dw.stride : 1),
+                              .expand = (variant & 1) == 0, .project = (variant & 2) == 0};
+    }
+  }
+  return all;
+}();
+
+/// Output rows [first_row, last_row), the depthwise rows computed with kernel Depthwise.
+/// `scratch` holds scratch_floats(p) floats of this worker.
+template <KernelRecord Depthwise, Activation ExpandAct, Activation DepthwiseAct>
 void inverted_residual(const InvertedResidualParams& p, int first_row, int last_row, const float* input, float* output,
                        float* scratch) {
   const ConvGeometry& g = p.depthwise;
@@ -80,7 +114,7 @@ void inverted_residual(const InvertedResidualParams& p, int first_row, int last_
       // One matrix product over rows whose slots follow each other.
       const int slot = begin % capacity;
       const int count = end - begin < capacity - slot ? end - begin : capacity - slot;
-      pointwise::run<ExpandAct>(0, static_cast<std::size_t>(count) * g.in_width, p.in_channels, hidden,
+      pointwise::run<pointwise::choose(), ExpandAct>(0, static_cast<std::size_t>(count) * g.in_width, p.in_channels, hidden,
                                 input + static_cast<std::size_t>(begin) * in_row, p.expand_weights, p.expand_bias,
                                 nullptr, ring + static_cast<std::size_t>(slot) * hidden_row);
       begin += count;
@@ -115,7 +149,7 @@ void inverted_residual(const InvertedResidualParams& p, int first_row, int last_
       }
       float* target = p.project ? depthwise_rows + static_cast<std::size_t>(oy - oy0) * out_row
                                 : output + static_cast<std::size_t>(oy) * out_row;
-      depthwise::run_row<DepthwiseAct>(g, rows, p.depthwise_weights, p.depthwise_bias, target);
+      depthwise::run_row<Depthwise, DepthwiseAct>(g, rows, p.depthwise_weights, p.depthwise_bias, target);
     }
     if (p.project) {
       // One product over the tile's pixels; a residual block has stride 1 and as many outputs as
@@ -123,19 +157,10 @@ void inverted_residual(const InvertedResidualParams& p, int first_row, int last_
       const std::size_t first_pixel = static_cast<std::size_t>(oy0) * g.out_width;
       const std::size_t pixels = static_cast<std::size_t>(oy1 - oy0) * g.out_width;
       const float* residual = p.residual ? input + first_pixel * p.in_channels : nullptr;
-      pointwise::run<Identity>(0, pixels, hidden, p.out_channels, depthwise_rows, p.project_weights, p.project_bias,
+      pointwise::run<pointwise::choose(), Identity>(0, pixels, hidden, p.out_channels, depthwise_rows, p.project_weights, p.project_bias,
                                residual, output + first_pixel * p.out_channels);
     }
   }
-}
-
-constexpr KernelName name(const InvertedResidualParams& p) {
-  Text<16> shape;
-  shape.append(p.depthwise.kernel_width).append('x').append(p.depthwise.kernel_height).append('s');
-  shape.append(p.depthwise.stride_width);
-  if (!p.expand) shape.append("_noexpand");
-  if (!p.project) shape.append("_noproject");
-  return kernel_name("mbconv_fused", shape.view(), depthwise::uses_simd(p.depthwise));
 }
 
 }  // namespace joule::inline JOULE_TARGET::kernels::fused

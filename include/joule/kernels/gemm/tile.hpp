@@ -12,6 +12,7 @@
 
 #include <cstddef>
 
+#include "joule/arch/facts.hpp"
 #include "joule/arch/partial.hpp"
 #include "joule/arch/simd.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
@@ -113,36 +114,25 @@ inline void tile(const ARows& a, const TileArgs& args) {
   }
 }
 
-/// Registers of the target: 32 on AVX-512 and AArch64, 16 on SSE and AVX2.
-template <class Arch>
-constexpr int vector_registers() {
-  if constexpr (xsimd::batch<float, Arch>::size == 16) return 32;
-#if defined(__aarch64__)
-  return 32;
-#else
-  return 16;
-#endif
-}
-
 /// Rows of the main tile: two column registers per row, the rest of the register file as
 /// accumulators (2 * Rows), keeping two for B and one for the broadcast A value.
 template <class Arch>
 constexpr int main_rows() {
-  return vector_registers<Arch>() == 32 ? 12 : 6;
+  return arch::Facts<Arch>::vector_registers == 32 ? 12 : 6;
 }
 
 /// C for rows [m_begin, m_end) and columns [n_begin, n_end) (n_begin on a panel boundary). Column tiles are two registers wide (the
-/// second partial when fewer columns remain), rows go main_rows() at a time, then 4, then 1.
+/// second partial when fewer columns remain), rows go MainRows at a time, then 4, then 1.
 ///
 /// When B is small it stays in cache while all row blocks pass over it column tile by column tile
 /// (rows outside). When B is large (the 7x7 layers' 960x320 or 320x1280), each column tile's panel
 /// of B is the part kept in cache while every row block passes over it (columns outside), so B is
 /// read from memory once, in order, instead of once per row block.
-template <class Arch, Activation Act, class ARows>
+template <class Arch, Activation Act, int MainRows, class ARows>
 void run_block(const ARows& a, std::size_t m_begin, std::size_t m_end, int n_begin, int n_end, TileArgs args) {
   const int cols = n_end;
   constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
-  constexpr int main = main_rows<Arch>();
+  constexpr int main = MainRows;
 
   // One column tile at column n over the given rows.
   const auto tile_at = [&]<int Rows>(std::size_t m0, int n) {
@@ -170,9 +160,8 @@ void run_block(const ARows& a, std::size_t m_begin, std::size_t m_end, int n_beg
     for (; m < m_end; ++m) tile_at.template operator()<1>(m, n);
   };
 
-  constexpr std::size_t cached_b_bytes = 256 * 1024;
   const std::size_t b_bytes = packed_size(args.b_rows, cols) * sizeof(float);
-  if (b_bytes > cached_b_bytes) {
+  if (b_bytes > arch::Facts<Arch>::cached_panel_bytes) {
     for (int n = n_begin; n < cols; n += 2 * lanes) rows_at(n);
     return;
   }
@@ -183,12 +172,6 @@ void run_block(const ARows& a, std::size_t m_begin, std::size_t m_end, int n_beg
   for (; m + main <= m_end; m += main) columns_at.template operator()<main>(m);
   for (; m + 4 <= m_end; m += 4) columns_at.template operator()<4>(m);
   for (; m < m_end; ++m) columns_at.template operator()<1>(m);
-}
-
-/// All columns.
-template <class Arch, Activation Act, class ARows>
-void run_rows(const ARows& a, std::size_t m_begin, std::size_t m_end, TileArgs args, int cols) {
-  run_block<Arch, Act>(a, m_begin, m_end, 0, cols, args);
 }
 
 }  // namespace joule::inline JOULE_TARGET::kernels::gemm

@@ -57,13 +57,13 @@ inline void panels(int in_features, int out_features, int p0, const float* input
 }  // namespace detail
 
 /// Act(input * W + bias) for the outputs of panels [first_panel, last_panel); W packed [in][out],
-/// bias padded or null.
-template <class Arch, Activation Act>
+/// bias padded or null; about `Accumulators` registers of independent sums.
+template <class Arch, int Accumulators, Activation Act>
 void simd(int first_panel, int last_panel, int in_features, int out_features, const float* input,
           const float* weights, const float* bias, float* output) {
   constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
-  // Eight accumulator registers: as many panels as that allows.
-  constexpr int group = lanes * 8 / gemm::panel_width > 0 ? lanes * 8 / gemm::panel_width : 1;
+  // `Accumulators` registers: as many panels as that allows.
+  constexpr int group = lanes * Accumulators / gemm::panel_width > 0 ? lanes * Accumulators / gemm::panel_width : 1;
   const int panel_count = last_panel;
   int p = first_panel;
   for (; p + group <= panel_count; p += group)

@@ -15,8 +15,9 @@ JOULE_SIMD_CODE_BEGIN
 namespace joule::inline JOULE_TARGET::kernels::pointwise {
 
 /// Output pixels [first, last) and channels [first_channel, last_channel) (first_channel on a
-/// panel boundary) of out = Act(in * W + bias + residual); residual may be null.
-template <class Arch, Activation Act>
+/// panel boundary) of out = Act(in * W + bias + residual); residual may be null. MainRows: the
+/// register tile's rows.
+template <class Arch, Activation Act, int MainRows>
 void simd(std::size_t first, std::size_t last, int first_channel, int last_channel, int in_channels, int out_channels,
           const float* input, const float* weights, const float* bias, const float* residual, float* output) {
   gemm::TileArgs args{};
@@ -28,7 +29,7 @@ void simd(std::size_t first, std::size_t last, int first_channel, int last_chann
   args.residual = residual;
   args.c = output;
   args.c_stride = static_cast<std::size_t>(out_channels);
-  gemm::run_block<Arch, Act>(gemm::DirectRows{input, static_cast<std::size_t>(in_channels)}, first, last,
+  gemm::run_block<Arch, Act, MainRows>(gemm::DirectRows{input, static_cast<std::size_t>(in_channels)}, first, last,
                              first_channel, last_channel, args);
 }
 
