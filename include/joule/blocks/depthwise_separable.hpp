@@ -23,8 +23,8 @@ struct DepthwiseSeparable : LayerSpec {
   using composed =
       Sequential<DepthwiseConv<Kernel, Stride, Act, conv>, Pointwise<Out, Act, conv>>;
 
-  template <ShapeType In>
-  struct bind : bind_t<composed, In> {
+  template <ShapeType In, class P = Float32>
+  struct bind : bind_t<composed, In, P> {
     static constexpr std::string_view kind = "DepthwiseSeparable";
     static constexpr auto description = [] {
       Text<48> text;

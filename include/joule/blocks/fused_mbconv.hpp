@@ -40,8 +40,8 @@ struct FusedMBConv : LayerSpec {
         std::conditional_t<has_residual, Residual<Named<"block", body>>, Sequential<Named<"block", body>>>;
   };
 
-  template <ShapeType In>
-  struct bind : bind_t<typename layers<In>::composed, In> {
+  template <ShapeType In, class P = Float32>
+  struct bind : bind_t<typename layers<In>::composed, In, P> {
     static constexpr std::string_view kind = "FusedMBConv";
     static constexpr auto description = [] {
       Text<48> text;

@@ -79,8 +79,8 @@ struct InvertedResidual : LayerSpec {
     using composed = std::conditional_t<fuses, fused, unfused>;
   };
 
-  template <ShapeType In>
-  struct bind : bind_t<typename layers<In>::composed, In> {
+  template <ShapeType In, class P = Float32>
+  struct bind : bind_t<typename layers<In>::composed, In, P> {
     static constexpr std::string_view kind = "InvertedResidual";
     static constexpr auto description = [] {
       Text<48> text;

@@ -2,8 +2,8 @@
 //
 // A layer *spec* is the empty type a user writes (Conv2d<16, 3, 2, ReLU6>). It names only what
 // the layer adds; the input shape arrives later, when a container binds the spec to the shape
-// flowing into it: `Spec::bind<InShape>` is the *bound layer*, the type that knows both shapes,
-// the cost, the weight storage and how to run.
+// flowing into it, in the network's precision: `Spec::bind<InShape, Precision>` is the *bound
+// layer*, the type that knows both shapes, the cost, the weight storage and how to run.
 #pragma once
 
 #include <concepts>
@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "joule/core/cost.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/target.hpp"
 
@@ -32,7 +33,8 @@ concept BoundLayer = requires {
   { T::weight_bytes } -> std::convertible_to<std::size_t>;
 };
 
-template <LayerSpecType Spec, ShapeType In>
-using bind_t = typename Spec::template bind<In>;
+/// Spec bound to input shape In in precision P (core/precision.hpp).
+template <LayerSpecType Spec, ShapeType In, class P = Float32>
+using bind_t = typename Spec::template bind<In, P>;
 
 }  // namespace joule::inline JOULE_TARGET

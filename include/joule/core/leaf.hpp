@@ -14,6 +14,11 @@
 //   kernel_record               the kernel it runs (kernels/kernel_record.hpp)         -
 //   part_names, tensors         the PyTorch tensors it takes (TensorSpec)               none
 //   pack(sources, storage)      PyTorch layout to joule layout                          nothing
+//   output_quantization         int8: index in `tensors` of the output's scale (its      -1
+//                               zero point follows); -1: the input's quantization, or none
+//   float_tensors, quantize     int8: the float layer's tensors, and how they become    none
+//                               this layer's (quantize(floats, outputs): outputs[i] for
+//                               tensors[i], null for activation parameters)
 //   run(weights, in, out, scratch, context)                                             -
 //
 // `run` takes the input and output as arrays of their dtypes (const float*, std::int8_t*, ...),
@@ -47,7 +52,10 @@ struct LeafBase {
   static constexpr Text<48> description{};
   static constexpr std::array<std::string_view, 0> part_names{};
   static constexpr std::array<TensorSpec, 0> tensors{};
+  static constexpr int output_quantization = -1;
   static void pack(const PackSources&, std::byte*) {}
+  static constexpr std::array<TensorSpec, 0> float_tensors{};
+  static void quantize(const PackSources&, void* const*) {}
 };
 
 template <class T>
@@ -65,6 +73,7 @@ concept LeafCosts = requires {
   { T::weight_bytes } -> std::convertible_to<std::size_t>;
   { T::scratch_bytes } -> std::convertible_to<std::size_t>;
   { T::in_place } -> std::convertible_to<bool>;
+  { T::output_quantization } -> std::convertible_to<int>;
 };
 
 template <class T>
@@ -99,7 +108,7 @@ struct check_leaf {
                 "types or input_dtype/output_dtype (derive it from joule::LeafBase for the dtypes)");
   static_assert(LeafCosts<T>,
                 "joule leaf protocol: the bound layer in the instantiation above lacks cost, weight_bytes, "
-                "scratch_bytes or in_place");
+                "scratch_bytes, in_place or output_quantization");
   static_assert(LeafNames<T>,
                 "joule leaf protocol: the bound layer in the instantiation above lacks kind, description, "
                 "kernel_record, part_names or tensors");

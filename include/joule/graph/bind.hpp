@@ -16,6 +16,7 @@
 
 #include "joule/core/dtype.hpp"
 #include "joule/core/pack_sources.hpp"
+#include "joule/core/quant_params.hpp"
 #include "joule/core/status.hpp"
 #include "joule/core/tensor_data.hpp"
 #include "joule/core/tensor_spec.hpp"
@@ -43,6 +44,8 @@ concept TensorMaker = requires(S& source, const TensorSpec& spec, std::string_vi
 struct BindOptions {
   /// Accept NaN and infinite weights instead of failing.
   bool allow_non_finite = false;
+  /// What every layer's pack() is told (PackSources::options).
+  PackOptions pack{};
 };
 
 /// The full name of `tensor` of a layer at `path`: path.part.name, empty segments left out.
@@ -78,6 +81,72 @@ inline void append_layer(Status& status, const NodeInfo& node) {
   status.append(" (layer '").append(node.path).append("', ").append(node.kind).append(' ');
   status.append(node.description).append(')');
 }
+
+/// A quantization tensor's values must make sense: scales ("scale", "weight_scale") positive and
+/// finite, zero points in int8's range.
+inline Status check_quantization(const TensorSpec& spec, std::string_view name, const TensorData& data,
+                                 const NodeInfo& node) {
+  const bool scale = spec.name == "scale" || spec.name == "weight_scale";
+  if (scale && spec.dtype == DType::f32) {
+    const float* values = data.values<float>();
+    for (std::size_t e = 0; e < spec.elements(); ++e) {
+      if (values[e] > 0.0f && std::isfinite(values[e])) continue;
+      Status status = Status::error(ErrorCode::invalid_value, "tensor '");
+      status.append(name).append("' holds a scale that is not positive and finite (element ");
+      status.append(static_cast<std::uint64_t>(e)).append(")");
+      append_layer(status, node);
+      return status;
+    }
+  }
+  if (spec.name == "zero_point" && spec.dtype == DType::i32) {
+    const std::int32_t* values = data.values<std::int32_t>();
+    for (std::size_t e = 0; e < spec.elements(); ++e) {
+      if (values[e] >= -128 && values[e] <= 127) continue;
+      Status status = Status::error(ErrorCode::invalid_value, "tensor '");
+      status.append(name).append("' holds the zero point ").append(static_cast<std::int64_t>(values[e]));
+      status.append(", outside int8's range [-128, 127]");
+      append_layer(status, node);
+      return status;
+    }
+  }
+  return Status::success();
+}
+
+/// Where int8 tensors' quantization comes from while binding walks a network in execution order:
+/// each layer's input is the output of the layer before it, a residual's sum also takes the
+/// residual's input, kept on a stack while its body is bound.
+class QuantizationFlow {
+ public:
+  const QuantParams* current() const { return has_current_ ? &current_ : nullptr; }
+  void set(QuantParams params) {
+    current_ = params;
+    has_current_ = true;
+  }
+  void enter_residual() {
+    if (depth_ < max_depth) {
+      stack_[depth_] = current_;
+      has_stack_[depth_] = has_current_;
+    }
+    ++depth_;
+  }
+  /// The residual input of the residual the sum closes.
+  const QuantParams* leave_residual() {
+    if (depth_ == 0) return nullptr;
+    --depth_;
+    if (depth_ >= max_depth || !has_stack_[depth_]) return nullptr;
+    residual_ = stack_[depth_];
+    return &residual_;
+  }
+
+ private:
+  static constexpr int max_depth = 16;
+  QuantParams current_{};
+  bool has_current_ = false;
+  QuantParams stack_[max_depth]{};
+  bool has_stack_[max_depth]{};
+  int depth_ = 0;
+  QuantParams residual_{};
+};
 }  // namespace detail
 
 /// Fills `storage` (Net::weight_bytes bytes) from `source`. Fails on the first missing tensor,
@@ -93,8 +162,14 @@ Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> stor
     if (problems++ == 0) first = status;
   };
 
+  detail::QuantizationFlow flow;
   Net::visit([&](const NodeInfo& node) {
-    if (!node.leaf || node.tensors.empty()) return;
+    if (!node.leaf) {
+      if (node.residual) flow.enter_residual();
+      return;
+    }
+    const QuantParams* residual_input = node.residual_add ? flow.leave_residual() : nullptr;
+    if (node.tensors.empty() && node.weight_bytes == 0) return;
     std::array<const TensorData*, max_layer_tensors> sources{};
     if (node.tensors.size() > max_layer_tensors || node.weight_offset + node.weight_bytes > storage.size()) {
       fail(Status::error(ErrorCode::invalid_argument, "layer '").append(node.path).append("' does not fit the weight storage"));
@@ -147,6 +222,11 @@ Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> stor
         complete = false;
         continue;
       }
+      if (Status status = detail::check_quantization(spec, name.view(), *found, node); !status.ok()) {
+        fail(status);
+        complete = false;
+        continue;
+      }
       if (const float* values = found->values<float>(); values != nullptr && !options.allow_non_finite) {
         for (std::size_t e = 0; e < spec.elements(); ++e) {
           if (!std::isfinite(values[e])) {
@@ -162,7 +242,17 @@ Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> stor
       }
       sources[i] = found;
     }
-    if (complete) node.pack(PackSources{sources.data(), node.tensors.size()}, storage.data() + node.weight_offset);
+    // An int8 layer packs with its input's quantization; without it (an earlier layer failed to
+    // bind, and said so) it cannot.
+    if (node.input_dtype == DType::i8 && flow.current() == nullptr) complete = false;
+    if (node.residual_add && node.input_dtype == DType::i8 && residual_input == nullptr) complete = false;
+    if (!complete) return;
+    node.pack(PackSources{sources.data(), node.tensors.size(), flow.current(), residual_input, options.pack},
+              storage.data() + node.weight_offset);
+    if (node.output_quantization >= 0) {
+      const auto at = static_cast<std::size_t>(node.output_quantization);
+      flow.set(QuantParams{sources[at]->values<float>()[0], sources[at + 1]->values<std::int32_t>()[0]});
+    }
   });
 
   if (problems > 1) {

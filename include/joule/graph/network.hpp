@@ -18,6 +18,7 @@
 #include "joule/core/assert.hpp"
 #include "joule/core/dtype.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/tensor_view.hpp"
 #include "joule/graph/arena_plan.hpp"
@@ -27,13 +28,26 @@
 
 namespace joule::inline JOULE_TARGET {
 
-template <ShapeType In, class... Layers>
-class Network {
+/// The bound top-level sequence of a network in precision P. A precision whose networks take or
+/// give other tensors than their layers (int8 quantizes its float input and dequantizes its
+/// output) specializes this (quant/quantized.hpp).
+template <class P, ShapeType In, class... Layers>
+struct network_root {
+  using type = bind_sequence_t<In, P, Layers...>;
+};
+
+/// A network in precision P; Network<In, Layers...> is the float32 one.
+template <class P, ShapeType In, class... Layers>
+class BasicNetwork {
   static_assert(sizeof...(Layers) > 0, "joule::Network: a network needs at least one layer");
 
  public:
+  using precision = P;
+  /// The same layers in another precision: quant::Quantized<Net> is Net::with_precision<Int8>.
+  template <class Other>
+  using with_precision = BasicNetwork<Other, In, Layers...>;
   /// The bound top-level sequence; its children are named by index unless Named.
-  using root = bind_sequence_t<In, Layers...>;
+  using root = typename network_root<P, In, Layers...>::type;
   using input = In;
   using output = typename root::output;
   static constexpr DType input_dtype = root::input_dtype;
@@ -78,13 +92,14 @@ class Network {
   /// An executor (a thread pool on hosted builds) splits each layer's work; without one the
   /// network runs on the calling thread. Arena is sized for one thread: layers that need scratch
   /// per thread then use one part; the span constructor takes an arena of arena_bytes_for(T).
-  Network(const Weights& weights, Arena& arena, Executor* executor = nullptr)
-      : Network(weights.data, arena.data, arena_bytes, executor) {}
+  BasicNetwork(const Weights& weights, Arena& arena, Executor* executor = nullptr)
+      : BasicNetwork(weights.data, arena.data, arena_bytes, executor) {}
   /// Weights and arena placed by the caller (a linker section, compiled-in constants:
   /// std::as_bytes(std::span(array))). Both must start on a 64-byte boundary; the arena must hold
   /// at least arena_bytes.
-  Network(std::span<const std::byte, weight_bytes> weights, std::span<std::byte> arena, Executor* executor = nullptr)
-      : Network(weights.data(), arena.data(), arena.size(), executor) {}
+  BasicNetwork(std::span<const std::byte, weight_bytes> weights, std::span<std::byte> arena,
+               Executor* executor = nullptr)
+      : BasicNetwork(weights.data(), arena.data(), arena.size(), executor) {}
 
   /// Copies `in` into the arena, runs, copies the result to `out`.
   void forward(TensorView<const input_value, In> in, TensorView<output_value, output> out) {
@@ -127,7 +142,7 @@ class Network {
   }
 
  private:
-  Network(const std::byte* weights, std::byte* arena, std::size_t arena_size, Executor* executor)
+  BasicNetwork(const std::byte* weights, std::byte* arena, std::size_t arena_size, Executor* executor)
       : weights_(weights), arena_(arena) {
     JOULE_ASSERT(is_aligned(weights_) && is_aligned(arena_) && arena_size >= arena_bytes);
     context_.executor = executor;
@@ -141,5 +156,9 @@ class Network {
   std::byte* arena_;
   RunContext context_;
 };
+
+/// A float32 network: Network<Shape<96, 96, 3>, Conv2d<16, 3, 2, ReLU6>, ...>.
+template <ShapeType In, class... Layers>
+using Network = BasicNetwork<Float32, In, Layers...>;
 
 }  // namespace joule::inline JOULE_TARGET

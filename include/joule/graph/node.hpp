@@ -46,6 +46,14 @@ struct NodeInfo {
   /// Containers only: a residual, whose input is added to its body's output by the Add node that
   /// follows the body's nodes.
   bool residual = false;
+  /// The Add node that closes a residual.
+  bool residual_add = false;
+  /// int8 leaves: index in `tensors` of the output's scale (zero point next); -1 when the output
+  /// keeps the input's quantization (pooling) or is not int8.
+  int output_quantization = -1;
+  /// int8 leaves: the float layer's tensors, and how they become this layer's.
+  std::span<const TensorSpec> float_tensors;
+  void (*quantize)(const PackSources& floats, void* const* outputs) = nullptr;
   /// Where the node's weights start in the network's weight storage, and how many bytes.
   std::size_t weight_offset = 0;
   std::size_t weight_bytes = 0;
@@ -136,6 +144,10 @@ NodeInfo node_info(const NamePath& path, std::size_t weight_offset, int depth) {
     info.tensors = Node::tensors;
     info.part_names = Node::part_names;
     info.pack = &Node::pack;
+    info.output_quantization = Node::output_quantization;
+    info.float_tensors = Node::float_tensors;
+    info.quantize = &Node::quantize;
+    if constexpr (requires { Node::closes_residual; }) info.residual_add = Node::closes_residual;
   }
   return info;
 }

@@ -83,8 +83,8 @@ struct BoundResidual {
 template <class... Specs>
 struct Residual : LayerSpec {
   static_assert(sizeof...(Specs) > 0, "joule::Residual: the body needs at least one layer");
-  template <ShapeType In>
-  using bind = BoundResidual<In, bind_sequence_t<In, Specs...>>;
+  template <ShapeType In, class P = Float32>
+  using bind = BoundResidual<In, bind_sequence_t<In, P, Specs...>, typename AddFor<P>::template type<In>>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

@@ -24,31 +24,30 @@ struct BoundSequence;
 
 namespace detail {
 
-template <class Done, ShapeType In, class... Specs>
+template <class Done, class P, ShapeType In, class... Specs>
 struct bind_chain;
 
-template <class... Done, ShapeType In>
-struct bind_chain<BoundSequence<Done...>, In> {
+template <class... Done, class P, ShapeType In>
+struct bind_chain<BoundSequence<Done...>, P, In> {
   using type = BoundSequence<Done...>;
 };
 
-template <class... Done, ShapeType In, class Spec, class... Rest>
-struct bind_chain<BoundSequence<Done...>, In, Spec, Rest...> {
+template <class... Done, class P, ShapeType In, class Spec, class... Rest>
+struct bind_chain<BoundSequence<Done...>, P, In, Spec, Rest...> {
   static_assert(LayerSpecType<Spec>,
                 "joule: every layer of a Network, Sequential or Residual must be a layer spec "
                 "(Conv2d<...>, InvertedResidual<...>, ...); see the template argument above");
-  using bound = bind_t<Spec, In>;
+  using bound = bind_t<Spec, In, P>;
   static_assert(std::is_same_v<typename bound::input, In>,
                 "joule: a bound layer's input must be the shape it was bound to");
-  using type = typename bind_chain<BoundSequence<Done..., bound>, typename bound::output,
-                                   Rest...>::type;
+  using type = typename bind_chain<BoundSequence<Done..., bound>, P, typename bound::output, Rest...>::type;
 };
 
 }  // namespace detail
 
-/// Binds Specs... in a chain starting from In.
-template <ShapeType In, class... Specs>
-using bind_sequence_t = typename detail::bind_chain<BoundSequence<>, In, Specs...>::type;
+/// Binds Specs... in a chain starting from In, in precision P.
+template <ShapeType In, class P, class... Specs>
+using bind_sequence_t = typename detail::bind_chain<BoundSequence<>, P, In, Specs...>::type;
 
 template <class... Nodes>
 struct BoundSequence {
@@ -116,8 +115,8 @@ struct BoundSequence {
 template <class... Specs>
 struct Sequential : LayerSpec {
   static_assert(sizeof...(Specs) > 0, "joule::Sequential: a sequence needs at least one layer");
-  template <ShapeType In>
-  using bind = bind_sequence_t<In, Specs...>;
+  template <ShapeType In, class P = Float32>
+  using bind = bind_sequence_t<In, P, Specs...>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

@@ -23,7 +23,19 @@ namespace joule::inline JOULE_TARGET::kernels {
 
 using KernelName = Text<63>;
 
-enum class KernelOp : std::uint8_t { conv, dwconv, pointwise, linear, gavgpool, add, affine, se, mbconv_fused };
+enum class KernelOp : std::uint8_t {
+  conv,
+  dwconv,
+  pointwise,
+  linear,
+  gavgpool,
+  add,
+  affine,
+  se,
+  mbconv_fused,
+  quantize,
+  dequantize,
+};
 
 /// The reference kernels are plain loops (the oracle); SIMD kernels are xsimd code for arch::Default.
 enum class KernelImpl : std::uint8_t { reference, simd };
@@ -59,6 +71,8 @@ constexpr std::string_view op_name(KernelOp op) {
     case KernelOp::affine: return "affine";
     case KernelOp::se: return "se";
     case KernelOp::mbconv_fused: return "mbconv_fused";
+    case KernelOp::quantize: return "quantize";
+    case KernelOp::dequantize: return "dequantize";
   }
   return "?";
 }

@@ -8,6 +8,7 @@
 
 #include "joule/core/cost.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
@@ -29,11 +30,21 @@ struct Add : LeafBase {
   };
   static constexpr auto description = Text<48>(Act::name);
   static constexpr kernels::KernelRecord kernel_record = kernels::elementwise::choose_add();
+  static constexpr bool closes_residual = true;
 
   /// Either input may be the output buffer.
   static void run(const std::byte*, const float* a, const float* b, float* out) {
     kernels::elementwise::add<kernel_record, Act>(S::size, a, b, out);
   }
+};
+
+/// Which sum closes a residual in precision P.
+template <class P>
+struct AddFor : no_implementation<P> {};
+template <>
+struct AddFor<Float32> {
+  template <ShapeType S>
+  using type = Add<S>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

@@ -13,6 +13,7 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
@@ -92,13 +93,22 @@ struct BoundBatchNorm : BatchNormInfo<Spec, In> {
   }
 };
 
+/// Which bound type a standalone BatchNorm becomes in precision P.
+template <class P>
+struct BatchNormFor : no_implementation<P> {};
+template <>
+struct BatchNormFor<Float32> {
+  template <class Spec, ShapeType In>
+  using type = BoundBatchNorm<Spec, In>;
+};
+
 template <int EpsLog10 = -5, Activation Act = Identity>
 struct BatchNorm : LayerSpec {
   static constexpr int eps_log10 = EpsLog10;
   using activation = Act;
 
-  template <ShapeType In>
-  using bind = BoundBatchNorm<BatchNorm, In>;
+  template <ShapeType In, class P = Float32>
+  using bind = typename BatchNormFor<P>::template type<BatchNorm, In>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

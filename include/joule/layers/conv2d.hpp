@@ -20,8 +20,8 @@ struct Conv2d : LayerSpec {
   static constexpr ConvOptions options = Options;
   using activation = Act;
 
-  template <ShapeType In>
-  using bind = BoundConv<Conv2d, In>;
+  template <ShapeType In, class P = Float32>
+  using bind = typename ConvFor<P>::template type<Conv2d, In>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

@@ -18,6 +18,7 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/cost.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/core/shape.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
@@ -259,6 +260,16 @@ struct BoundConv : ConvInfo<Spec, In> {
       });
     }
   }
+};
+
+/// Which bound type a convolution spec becomes in precision P: BoundConv in float32; int8 in
+/// quant/conv.hpp.
+template <class P>
+struct ConvFor : no_implementation<P> {};
+template <>
+struct ConvFor<Float32> {
+  template <class Spec, ShapeType In>
+  using type = BoundConv<Spec, In>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

@@ -24,8 +24,8 @@ struct DepthwiseConv : LayerSpec {
   static constexpr ConvOptions options = Options;
   using activation = Act;
 
-  template <ShapeType In>
-  using bind = BoundConv<DepthwiseConv, In>;
+  template <ShapeType In, class P = Float32>
+  using bind = typename ConvFor<P>::template type<DepthwiseConv, In>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

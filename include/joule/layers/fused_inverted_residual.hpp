@@ -14,6 +14,7 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/fused/inverted_residual.hpp"
@@ -35,11 +36,15 @@ struct NoLayer {
   using output = void;
   static constexpr ConvOptions options{};
   static constexpr std::size_t weight_floats = 0;
+  static constexpr std::size_t weight_bytes = 0;
+  static constexpr int output_quantization = -1;
   static constexpr std::uint64_t params = 0;
   static constexpr std::uint64_t macs = 0;
   static constexpr Cost cost{};
   static constexpr std::array<TensorSpec, 0> tensors{};
+  static constexpr std::array<TensorSpec, 0> float_tensors{};
   static void pack(const PackSources&, std::byte*) {}
+  static void quantize(const PackSources&, void* const*) {}
 };
 
 template <class L>
@@ -190,21 +195,33 @@ struct BoundFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, Depthw
   }
 };
 
+/// Which bound type a fused inverted residual becomes in precision P; its convolutions are bound
+/// in the same precision.
+template <class P>
+struct FusedInvertedResidualFor : no_implementation<P> {};
+template <>
+struct FusedInvertedResidualFor<Float32> {
+  template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
+  using type = BoundFusedInvertedResidual<In, Expand, Depthwise, Project, ResidualAdd, Names>;
+};
+
 /// The spec of the fused layer: Expand and Project are Pointwise specs or void.
 template <class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
 struct FusedInvertedResidual : LayerSpec {
-  template <ShapeType In>
+  template <ShapeType In, class P>
   struct layers {
-    using expand = std::conditional_t<std::is_void_v<Expand>, detail::NoLayer, bind_t<std::conditional_t<std::is_void_v<Expand>, Depthwise, Expand>, In>>;
+    using expand = std::conditional_t<std::is_void_v<Expand>, detail::NoLayer,
+                                      bind_t<std::conditional_t<std::is_void_v<Expand>, Depthwise, Expand>, In, P>>;
     using depthwise_input = std::conditional_t<std::is_void_v<Expand>, In, typename expand::output>;
-    using depthwise = bind_t<Depthwise, depthwise_input>;
+    using depthwise = bind_t<Depthwise, depthwise_input, P>;
     using project = std::conditional_t<std::is_void_v<Project>, detail::NoLayer,
                                        bind_t<std::conditional_t<std::is_void_v<Project>, Depthwise, Project>,
-                                              typename depthwise::output>>;
+                                              typename depthwise::output, P>>;
   };
-  template <ShapeType In>
-  using bind = BoundFusedInvertedResidual<In, typename layers<In>::expand, typename layers<In>::depthwise,
-                                          typename layers<In>::project, ResidualAdd, Names>;
+  template <ShapeType In, class P = Float32>
+  using bind = typename FusedInvertedResidualFor<P>::template type<
+      In, typename layers<In, P>::expand, typename layers<In, P>::depthwise, typename layers<In, P>::project,
+      ResidualAdd, Names>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

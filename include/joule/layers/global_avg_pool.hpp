@@ -6,6 +6,7 @@
 
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/kernels/pool/dispatch.hpp"
 #include "joule/core/target.hpp"
 
@@ -34,9 +35,18 @@ struct BoundGlobalAvgPool : GlobalAvgPoolInfo<In> {
   }
 };
 
-struct GlobalAvgPool : LayerSpec {
+/// Which bound type global average pooling becomes in precision P.
+template <class P>
+struct GlobalAvgPoolFor : no_implementation<P> {};
+template <>
+struct GlobalAvgPoolFor<Float32> {
   template <ShapeType In>
-  using bind = BoundGlobalAvgPool<In>;
+  using type = BoundGlobalAvgPool<In>;
+};
+
+struct GlobalAvgPool : LayerSpec {
+  template <ShapeType In, class P = Float32>
+  using bind = typename GlobalAvgPoolFor<P>::template type<In>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

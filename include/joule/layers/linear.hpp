@@ -14,6 +14,7 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
@@ -24,16 +25,23 @@
 namespace joule::inline JOULE_TARGET {
 
 /// PyTorch's [out][C * pixels] weight (CHW flattening) into packed [pixels * C][out] (NHWC order),
-/// and the bias (if any) at bias_offset. Sizes at run time: one function for every linear layer.
+/// for float32 or int8 weights. Sizes at run time: one function for every linear layer.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_linear_weights(std::size_t pixels, int channels, int out_features, const float* bias,
-                                const float* torch_weight, float* storage, std::size_t bias_offset) {
+template <class T>
+[[gnu::noinline]] void pack_linear_matrix(std::size_t pixels, int channels, int out_features, const T* torch_weight,
+                                          T* storage) {
   const std::size_t in_features = pixels * channels;
   for (int o = 0; o < out_features; ++o)
     for (int c = 0; c < channels; ++c)
       for (std::size_t p = 0; p < pixels; ++p)
         storage[kernels::gemm::packed_index(static_cast<int>(p * channels + c), o, static_cast<int>(in_features))] =
             torch_weight[o * in_features + c * pixels + p];
+}
+
+/// The float32 matrix, and the bias (if any) at bias_offset.
+inline void pack_linear_weights(std::size_t pixels, int channels, int out_features, const float* bias,
+                                const float* torch_weight, float* storage, std::size_t bias_offset) {
+  pack_linear_matrix(pixels, channels, out_features, torch_weight, storage);
   if (bias != nullptr) {
     for (int o = 0; o < out_features; ++o) storage[bias_offset + o] = bias[o];
   }
@@ -118,6 +126,15 @@ struct BoundLinear : LinearInfo<Spec, In> {
   }
 };
 
+/// Which bound type a Linear spec becomes in precision P.
+template <class P>
+struct LinearFor : no_implementation<P> {};
+template <>
+struct LinearFor<Float32> {
+  template <class Spec, ShapeType In>
+  using type = BoundLinear<Spec, In>;
+};
+
 template <int OutFeatures, Activation Act = Identity, bool Bias = true>
 struct Linear : LayerSpec {
   static_assert(OutFeatures >= 1, "joule::Linear: OutFeatures must be at least 1");
@@ -125,8 +142,8 @@ struct Linear : LayerSpec {
   static constexpr bool has_bias = Bias;
   using activation = Act;
 
-  template <ShapeType In>
-  using bind = BoundLinear<Linear, In>;
+  template <ShapeType In, class P = Float32>
+  using bind = typename LinearFor<P>::template type<Linear, In>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

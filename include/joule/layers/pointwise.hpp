@@ -24,8 +24,8 @@ struct Pointwise : LayerSpec {
   static constexpr ConvOptions options = Options;
   using activation = Act;
 
-  template <ShapeType In>
-  using bind = BoundConv<Pointwise, In>;
+  template <ShapeType In, class P = Float32>
+  using bind = typename ConvFor<P>::template type<Pointwise, In>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

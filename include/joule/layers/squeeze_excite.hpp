@@ -22,6 +22,7 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/precision.hpp"
 #include "joule/core/make_divisible.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
@@ -170,6 +171,15 @@ struct BoundSqueezeExcite : SqueezeExciteInfo<Spec, In> {
   }
 };
 
+/// Which bound type a SqueezeExcite spec becomes in precision P.
+template <class P>
+struct SqueezeExciteFor : no_implementation<P> {};
+template <>
+struct SqueezeExciteFor<Float32> {
+  template <class Spec, ShapeType In>
+  using type = BoundSqueezeExcite<Spec, In>;
+};
+
 template <auto Squeeze = 4, Activation Act = ReLU, Activation Gate = Sigmoid>
 struct SqueezeExcite : LayerSpec {
   static constexpr SqueezeSpec squeeze = detail::to_squeeze_spec(Squeeze);
@@ -185,8 +195,8 @@ struct SqueezeExcite : LayerSpec {
       SqueezeExcite<SqueezeSpec{.channels = squeeze_channels(squeeze, BlockInChannels)}, Act, Gate>,
       SqueezeExcite>;
 
-  template <ShapeType In>
-  using bind = BoundSqueezeExcite<SqueezeExcite, In>;
+  template <ShapeType In, class P = Float32>
+  using bind = typename SqueezeExciteFor<P>::template type<SqueezeExcite, In>;
 };
 
 /// The absence of squeeze-and-excitation in a block.

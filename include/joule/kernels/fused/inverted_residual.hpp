@@ -50,14 +50,18 @@ constexpr int ring_rows(const InvertedResidualParams& p) {
   return (p.tile_rows - 1) * p.depthwise.stride_height + (p.depthwise.kernel_height - 1) * p.depthwise.dilation_height + 1;
 }
 
-/// Floats of scratch one worker needs: the ring of expanded rows and the depthwise output rows.
-constexpr std::size_t scratch_floats(const InvertedResidualParams& p) {
+/// Elements of scratch one worker needs for elements of `element_bytes` bytes: the ring of
+/// expanded rows and the depthwise output rows, the second on a 64-byte boundary.
+constexpr std::size_t scratch_elements(const InvertedResidualParams& p, std::size_t element_bytes) {
   const std::size_t hidden = static_cast<std::size_t>(p.depthwise.in_channels);
   const std::size_t ring = p.expand ? static_cast<std::size_t>(ring_rows(p)) * p.depthwise.in_width * hidden : 0;
   const std::size_t rows = p.project ? static_cast<std::size_t>(p.tile_rows) * p.depthwise.out_width * hidden : 0;
-  // The depthwise rows start on a 64-byte boundary after the ring.
-  return (ring + 15) / 16 * 16 + rows;
+  const std::size_t per_line = 64 / element_bytes;
+  return (ring + per_line - 1) / per_line * per_line + rows;
 }
+
+/// Floats of scratch one worker needs: the ring of expanded rows and the depthwise output rows.
+constexpr std::size_t scratch_floats(const InvertedResidualParams& p) { return scratch_elements(p, sizeof(float)); }
 
 /// The fused kernel for p: SIMD when its depthwise convolution has a SIMD kernel (the expansion
 /// and projection run the pointwise kernel of the target either way).
@@ -91,19 +95,26 @@ inline constexpr auto records = [] {
   return all;
 }();
 
-/// Output rows [first_row, last_row), the depthwise rows computed with kernel Depthwise.
-/// `scratch` holds scratch_floats(p) floats of this worker.
-template <KernelRecord Depthwise, Activation ExpandAct, Activation DepthwiseAct>
-void inverted_residual(const InvertedResidualParams& p, int first_row, int last_row, const float* input, float* output,
-                       float* scratch) {
+/// The walk over output rows that both precisions share: tiles of p.tile_rows output rows, the
+/// expanded input rows they need kept in a ring (each expanded once per worker), one depthwise
+/// output row at a time, then one projection over the tile. The arithmetic is `ops`':
+///   ops.expand(pixels, in, ring_rows)              pixels input pixels into expanded pixels
+///   ops.depthwise_row(rows, out_row)               kernel_height row pointers (null: padding)
+///   ops.project(pixels, depthwise_rows, residual, out)   residual null unless p.residual
+/// Output rows [first_row, last_row); scratch: scratch_elements(p, sizeof(T)) elements.
+template <class T, class Ops>
+void inverted_residual_rows(const InvertedResidualParams& p, int first_row, int last_row, const T* input, T* output,
+                            T* scratch, const Ops& ops) {
   const ConvGeometry& g = p.depthwise;
   const int hidden = g.in_channels;
   const std::size_t in_row = static_cast<std::size_t>(g.in_width) * p.in_channels;
   const std::size_t hidden_row = static_cast<std::size_t>(g.in_width) * hidden;
   const std::size_t out_row = static_cast<std::size_t>(g.out_width) * hidden;
   const int capacity = ring_rows(p);
-  float* ring = scratch;
-  float* depthwise_rows = scratch + (p.expand ? (static_cast<std::size_t>(capacity) * hidden_row + 15) / 16 * 16 : 0);
+  const std::size_t per_line = 64 / sizeof(T);
+  T* ring = scratch;
+  T* depthwise_rows =
+      scratch + (p.expand ? (static_cast<std::size_t>(capacity) * hidden_row + per_line - 1) / per_line * per_line : 0);
 
   // The ring holds expanded input rows [ring_begin, ring_end), row iy in slot iy % capacity. Tiles
   // move down the map, so each input row is expanded once per worker.
@@ -114,9 +125,8 @@ void inverted_residual(const InvertedResidualParams& p, int first_row, int last_
       // One matrix product over rows whose slots follow each other.
       const int slot = begin % capacity;
       const int count = end - begin < capacity - slot ? end - begin : capacity - slot;
-      pointwise::run<pointwise::choose(), ExpandAct>(0, static_cast<std::size_t>(count) * g.in_width, p.in_channels, hidden,
-                                input + static_cast<std::size_t>(begin) * in_row, p.expand_weights, p.expand_bias,
-                                nullptr, ring + static_cast<std::size_t>(slot) * hidden_row);
+      ops.expand(static_cast<std::size_t>(count) * g.in_width, input + static_cast<std::size_t>(begin) * in_row,
+                 ring + static_cast<std::size_t>(slot) * hidden_row);
       begin += count;
     }
   };
@@ -136,7 +146,7 @@ void inverted_residual(const InvertedResidualParams& p, int first_row, int last_
       if (ring_end - ring_begin > capacity) ring_begin = ring_end - capacity;
     }
     for (int oy = oy0; oy < oy1; ++oy) {
-      const float* rows[max_kernel];
+      const T* rows[max_kernel];
       for (int ky = 0; ky < g.kernel_height; ++ky) {
         const int iy = oy * g.stride_height - g.pad_top + ky * g.dilation_height;
         if (iy < 0 || iy >= g.in_height) {
@@ -147,20 +157,41 @@ void inverted_residual(const InvertedResidualParams& p, int first_row, int last_
           rows[ky] = input + static_cast<std::size_t>(iy) * in_row;
         }
       }
-      float* target = p.project ? depthwise_rows + static_cast<std::size_t>(oy - oy0) * out_row
-                                : output + static_cast<std::size_t>(oy) * out_row;
-      depthwise::run_row<Depthwise, DepthwiseAct>(g, rows, p.depthwise_weights, p.depthwise_bias, target);
+      T* target = p.project ? depthwise_rows + static_cast<std::size_t>(oy - oy0) * out_row
+                            : output + static_cast<std::size_t>(oy) * out_row;
+      ops.depthwise_row(rows, target);
     }
     if (p.project) {
       // One product over the tile's pixels; a residual block has stride 1 and as many outputs as
       // inputs, so the tile's input pixels are added.
       const std::size_t first_pixel = static_cast<std::size_t>(oy0) * g.out_width;
       const std::size_t pixels = static_cast<std::size_t>(oy1 - oy0) * g.out_width;
-      const float* residual = p.residual ? input + first_pixel * p.in_channels : nullptr;
-      pointwise::run<pointwise::choose(), Identity>(0, pixels, hidden, p.out_channels, depthwise_rows, p.project_weights, p.project_bias,
-                               residual, output + first_pixel * p.out_channels);
+      const T* residual = p.residual ? input + first_pixel * p.in_channels : nullptr;
+      ops.project(pixels, depthwise_rows, residual, output + first_pixel * p.out_channels);
     }
   }
+}
+
+/// The float32 fused kernel: output rows [first_row, last_row), the depthwise rows computed with
+/// kernel Depthwise. `scratch` holds scratch_floats(p) floats of this worker.
+template <KernelRecord Depthwise, Activation ExpandAct, Activation DepthwiseAct>
+void inverted_residual(const InvertedResidualParams& p, int first_row, int last_row, const float* input, float* output,
+                       float* scratch) {
+  struct Ops {
+    const InvertedResidualParams& p;
+    void expand(std::size_t pixels, const float* in, float* out) const {
+      pointwise::run<pointwise::choose(), ExpandAct>(0, pixels, p.in_channels, p.depthwise.in_channels, in,
+                                                     p.expand_weights, p.expand_bias, nullptr, out);
+    }
+    void depthwise_row(const float* const* rows, float* out_row) const {
+      depthwise::run_row<Depthwise, DepthwiseAct>(p.depthwise, rows, p.depthwise_weights, p.depthwise_bias, out_row);
+    }
+    void project(std::size_t pixels, const float* in, const float* residual, float* out) const {
+      pointwise::run<pointwise::choose(), Identity>(0, pixels, p.depthwise.in_channels, p.out_channels, in,
+                                                    p.project_weights, p.project_bias, residual, out);
+    }
+  };
+  inverted_residual_rows(p, first_row, last_row, input, output, scratch, Ops{p});
 }
 
 }  // namespace joule::inline JOULE_TARGET::kernels::fused
