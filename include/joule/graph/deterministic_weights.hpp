@@ -6,6 +6,17 @@
 //   BatchNorm weight and running_var uniform in [0.5, 1.5) (a variance must be positive)
 //   every other vector               uniform in +-0.25 (biases, BatchNorm bias and mean)
 //
+// and for the tensors of an int8 network (quant::Quantized<Net>), the same layers quantized:
+//
+//   int8 weights                     uniform in [-127, 127]
+//   weight_scale                     sqrt(3 / fan-in) / 127 (the float weights' range), the fan-in
+//                                    being the int8 weight's just before it
+//   an activation's scale, zero point  8 / 255 and 0 (the range [-4.3, 4.2]); 1 / 256 and -128
+//                                    for a gate (scale_activation), whose values are in [0, 1]
+//
+// so that int8 networks can be run and timed, and their bits compared across targets, without
+// calibration (their outputs mean nothing, but are the same everywhere).
+//
 // Element i of a tensor depends only on the seed, the tensor's full name and i (a counter-based
 // generator: SplitMix64 of a hash of the three), not on the order tensors are asked for, and not
 // on <random>, whose distributions differ between standard libraries.
@@ -66,6 +77,27 @@ inline float deterministic_value(std::uint32_t seed, const TensorSpec& spec, std
   return 0.25f * centered;
 }
 
+/// The bits of element `index` of the int8 network's tensor `spec` (a weight, a weight scale, an
+/// activation's scale or zero point), for `seed`.
+inline void deterministic_quantized(std::uint32_t seed, const TensorSpec& spec, std::string_view name,
+                                    std::size_t index, double fan_in, void* value) {
+  const std::uint64_t bits =
+      detail::splitmix64(detail::fnv1a(name) ^ (static_cast<std::uint64_t>(seed) << 32) ^
+                         detail::splitmix64(static_cast<std::uint64_t>(index)));
+  const bool gate = name.find("scale_activation.") != std::string_view::npos;
+  if (spec.dtype == DType::i8) {
+    static_cast<std::int8_t*>(value)[index] = static_cast<std::int8_t>(static_cast<int>(bits % 255) - 127);
+  } else if (spec.name == "zero_point") {
+    static_cast<std::int32_t*>(value)[index] = gate ? -128 : 0;
+  } else if (spec.name == "scale") {
+    static_cast<float*>(value)[index] = gate ? 1.0f / 256.0f : 8.0f / 255.0f;
+  } else if (spec.name == "weight_scale") {
+    static_cast<float*>(value)[index] = static_cast<float>(std::sqrt(3.0 / fan_in) / 127.0);
+  } else {
+    static_cast<float*>(value)[index] = deterministic_value(seed, spec, name, index);
+  }
+}
+
 /// A TensorMaker (graph/bind.hpp) holding up to Elements floats: one layer's tensors at a time.
 template <std::size_t Elements>
 class DeterministicWeights {
@@ -80,22 +112,31 @@ class DeterministicWeights {
     answer = TensorData{};
     answer.rank = spec.rank;
     for (int i = 0; i < spec.rank; ++i) answer.dims[static_cast<std::size_t>(i)] = spec.dims[static_cast<std::size_t>(i)];
+    // In floats, whatever the dtype (int8 tensors take a quarter of what they are given).
     const std::size_t count = spec.elements();
     if (count > Elements - used_) {
       answer.unsupported_dtype = "none (the layer's tensors do not fit DeterministicWeights<N>; N = Net::max_source_elements)";
       return &answer;
     }
     float* values = values_ + used_;
-    for (std::size_t i = 0; i < count; ++i) values[i] = deterministic_value(seed_, spec, name, i);
+    if (spec.dtype == DType::i8 && spec.rank >= 2) {
+      fan_in_ = static_cast<double>(count) / static_cast<double>(spec.dims[0]);
+    }
+    if (spec.dtype == DType::f32 && spec.name != "scale" && spec.name != "weight_scale") {
+      for (std::size_t i = 0; i < count; ++i) values[i] = deterministic_value(seed_, spec, name, i);
+    } else {
+      for (std::size_t i = 0; i < count; ++i) deterministic_quantized(seed_, spec, name, i, fan_in_, values);
+    }
     used_ += count;
     answer.data = values;
-    answer.dtype = DType::f32;
+    answer.dtype = spec.dtype;
     return &answer;
   }
 
  private:
   std::uint32_t seed_;
   std::size_t used_ = 0;
+  double fan_in_ = 1.0;  // of the last int8 weight made
   TensorData answers_[max_layer_tensors];
   float values_[Elements > 0 ? Elements : 1];
 };
