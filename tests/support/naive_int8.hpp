@@ -3,8 +3,10 @@
 // library's magic-number addition), the clamp after the rounding. It follows the arithmetic that
 // docs/quantization.md specifies, so int8 layers must agree with it bit for bit:
 //   bias      q_b = nearbyint(b * (1 / (s_w * s_in)))           in float
-//   output    q = clamp(nearbyint(float(sum) * ((s_w * s_in) / s_out)) + z_out)
-//   table     q' = quantize(f(s * (q - z)))  with f in float, as the library builds it
+//   output    q = clamp(nearbyint(float(sum) * ((s_w * s_in) * (1 / s_out))) + z_out)
+//   table     q' = clamp(nearbyint((1 / s') * f(s * (q - z)) + (z' + 128)), 0, 255) - 128
+//   sum       QNNPACK's fixed point, to nearest with ties away from zero
+//   pooling   nearbyint(float(sum) * (s / (s * pixels))) + z
 #pragma once
 
 #include <algorithm>
@@ -65,8 +67,14 @@ struct OutputSpec {
 };
 
 /// The int8 value of one output channel's sum.
+/// A table activation's output: the zero point added before the rounding, as uint8 (QNNPACK).
+inline std::int8_t table_quantize(float y, float scale, int zero_point) {
+  const float v = std::min(std::max((1.0f / scale) * y + static_cast<float>(zero_point + 128), 0.0f), 255.0f);
+  return static_cast<std::int8_t>(static_cast<int>(std::nearbyint(v)) - 128);
+}
+
 inline std::int8_t finish(long long sum, float in_scale, float w_scale, const OutputSpec& out) {
-  const float multiplier = (w_scale * in_scale) / out.scale;
+  const float multiplier = (w_scale * in_scale) * (1.0f / out.scale);
   int low = -128, high = 127;
   if (out.activation == "ReLU" || out.activation == "ReLU6") low = out.zero_point;
   if (out.activation == "ReLU6") {
@@ -77,7 +85,7 @@ inline std::int8_t finish(long long sum, float in_scale, float w_scale, const Ou
   const FloatFunction f = float_activation(out.activation);
   if (!f) return q;
   const float x = out.scale * static_cast<float>(q - out.zero_point);
-  return quantize(f(x), out.activation_scale, out.activation_zero_point);
+  return table_quantize(f(x), out.activation_scale, out.activation_zero_point);
 }
 
 inline long long quantized_bias(const float* bias, int o, float in_scale, float w_scale) {
@@ -136,10 +144,10 @@ inline QTensor linear_int8(const QTensor& in, const std::int8_t* weight, const f
   return result;
 }
 
-/// The mean of each channel, keeping the input's quantization: round(sum * (1 / pixels)) + z.
+/// The mean of each channel, keeping the input's quantization: round(sum * (s / (s * n))) + z.
 inline QTensor average_pool_int8(const QTensor& in) {
   QTensor result(1, 1, in.channels, in.scale, in.zero_point);
-  const float multiplier = 1.0f / static_cast<float>(in.height * in.width);
+  const float multiplier = in.scale / (in.scale * static_cast<float>(in.height * in.width));
   for (int c = 0; c < in.channels; ++c) {
     long long sum = 0;
     for (int y = 0; y < in.height; ++y)
@@ -149,14 +157,21 @@ inline QTensor average_pool_int8(const QTensor& in) {
   return result;
 }
 
-/// a + b into the quantization (scale, zero_point): each term rescaled in float, then summed.
+/// a + b into the quantization (scale, zero_point), in QNNPACK's fixed point: each operand's
+/// scale ratio times 2^shift, 22 bits for the larger (shift = 21 - its binary exponent, in
+/// [13, 31]); the sum divided by 2^shift, to nearest, ties away from zero.
 inline QTensor add_int8(const QTensor& a, const QTensor& b, float scale, int zero_point) {
   QTensor result(a.height, a.width, a.channels, scale, zero_point);
-  const float ma = a.scale / scale, mb = b.scale / scale;
+  const float ra = a.scale / scale, rb = b.scale / scale;
+  int exponent = 0;
+  std::frexp(std::max(ra, rb), &exponent);  // max = m 2^exponent, m in [0.5, 1)
+  const int shift = std::min(std::max(21 - (exponent - 1), 13), 31);
+  const double unit = std::ldexp(1.0, shift);
+  const long long A = std::min(std::llround(std::nearbyint(double(ra) * unit)), 4194303LL);
+  const long long B = std::min(std::llround(std::nearbyint(double(rb) * unit)), 4194303LL);
   for (std::size_t i = 0; i < a.q.size(); ++i) {
-    const float x = static_cast<float>(a.q[i] - a.zero_point) * ma;
-    const float y = static_cast<float>(b.q[i] - b.zero_point) * mb;
-    result.q[i] = saturate(static_cast<long long>(std::nearbyint(x + y)) + zero_point);
+    const long long sum = A * (a.q[i] - a.zero_point) + B * (b.q[i] - b.zero_point);
+    result.q[i] = saturate(static_cast<long long>(std::round(static_cast<double>(sum) / unit)) + zero_point);
   }
   return result;
 }
@@ -164,7 +179,7 @@ inline QTensor add_int8(const QTensor& a, const QTensor& b, float scale, int zer
 /// x * gate[c] into (scale, zero_point): the squeeze-excite rescale.
 inline QTensor scale_channels_int8(const QTensor& x, const QTensor& gate, float scale, int zero_point) {
   QTensor result(x.height, x.width, x.channels, scale, zero_point);
-  const float multiplier = (gate.scale * x.scale) / scale;
+  const float multiplier = (gate.scale * x.scale) * (1.0f / scale);
   for (int y = 0; y < x.height; ++y)
     for (int xx = 0; xx < x.width; ++xx)
       for (int c = 0; c < x.channels; ++c) {

@@ -1,27 +1,40 @@
 // The joule command: list the zoo, report a model's costs, run it on a weights file and an input,
-// time it, or turn its weights into a C++ header.
+// time it, turn its weights into a C++ header, quantize it to int8, compare int8 with fp32.
 //
 //   joule list [--costs]
-//   joule info MODEL [--json]
+//   joule info MODEL [--precision int8] [--json]
 //   joule run MODEL --weights W.safetensors --input X.npy --output Y.npy [--threads N]
-//   joule bench MODEL [--threads N] [--runs N] [--json | --layers]
+//             [--precision int8 [--calibration DIR_OR_NPY [--percentile P]]]
+//   joule bench MODEL [--threads N] [--runs N] [--json | --layers] [--precision int8 [--weights W]
+//             [--calibration DIR_OR_NPY]]
 //   joule header MODEL --weights W.safetensors --output OUT.hpp [--name IDENTIFIER]
+//             [--precision int8 [--calibration DIR_OR_NPY]]
+//   joule quantize MODEL --weights W.safetensors --calibration DIR_OR_NPY --output Q.safetensors
+//             [--percentile P]
+//   joule compare MODEL --weights W.safetensors --input X.npy (--calibration DIR_OR_NPY | --quantized Q)
 //
 // Exit status: 0 on success, 2 on a usage error, 1 on any other error, always with a one-line
 // message on stderr. Nothing a file contains may crash it.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "joule/io/npy.hpp"
+#include "joule/io/tensor_store_file.hpp"
 #include "model.hpp"
 
 namespace joule::cli {
@@ -55,24 +68,192 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return text + (shape.size() == 1 ? ",)" : ")");
 }
 
-void load_weights(Model& model, const std::string& model_name, const std::string& path) {
+std::string extent_text(Extent e) {
+  return std::to_string(e.height) + "x" + std::to_string(e.width) + "x" + std::to_string(e.channels);
+}
+
+/// What the options say about precision: --precision, and where int8 tensors come from.
+struct PrecisionOptions {
+  std::string precision = "f32";
+  std::string calibration;  // a directory of .npy files or one .npy (N, H, W, C)
+  double percentile = 100.0;
+
+  bool int8() const { return precision == "int8"; }
+};
+
+void check_precision(const PrecisionOptions& p) {
+  if (p.precision != "f32" && p.precision != "int8")
+    throw Failure{exit_usage, "--precision must be f32 or int8, not '" + p.precision + "'"};
+  if (!p.int8() && !p.calibration.empty()) throw Failure{exit_usage, "--calibration goes with --precision int8"};
+  if (!(p.percentile > 50.0 && p.percentile <= 100.0))
+    throw Failure{exit_usage, "--percentile must be above 50 and at most 100"};
+}
+
+io::SafetensorsFile open_weights(const std::string& path) {
   io::SafetensorsFile file;
   if (Status s = io::SafetensorsFile::load(path, file); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
-  if (Status s = model.bind(file); !s.ok()) {
-    throw Failure{exit_failure, path + ": " + std::string(s.message())};
-  }
+  return file;
+}
+
+/// A file of int8 tensors in joule's quantized format (joule quantize, tools/export.py --quantized).
+bool is_quantized(const io::SafetensorsFile& file) {
+  const auto found = file.metadata().find("joule.quantized");
+  return found != file.metadata().end() && found->second == "int8";
+}
+
+/// The options binding takes from a file's metadata: a network quantized with its ReLU6 replaced by
+/// ReLU (torchvision's quantizable MobileNetV2) clamps them as ReLU.
+BindOptions bind_options(const io::SafetensorsFile& file) {
+  BindOptions options;
+  const auto found = file.metadata().find("joule.relu6");
+  options.pack.relu6_as_relu = found != file.metadata().end() && found->second == "relu";
+  return options;
+}
+
+void note_unused(const io::SafetensorsFile& file, const std::string& model_name, const std::string& path) {
   const std::vector<std::string> unused = file.unused();
-  if (!unused.empty()) {
-    std::string names;
-    for (std::size_t i = 0; i < unused.size() && i < 8; ++i) {
-      Text<300> name;  // names come from the file: keep the line printable
-      io::detail::append_quoted(name, unused[i]);
-      names += (i ? ", " : "") + std::string(name.view());
-    }
-    if (unused.size() > 8) names += ", ...";
-    std::fprintf(stderr, "joule: note: %zu tensors in %s are not used by %s: %s\n", unused.size(), path.c_str(),
-                 model_name.c_str(), names.c_str());
+  if (unused.empty()) return;
+  std::string names;
+  for (std::size_t i = 0; i < unused.size() && i < 8; ++i) {
+    Text<300> name;  // names come from the file: keep the line printable
+    io::detail::append_quoted(name, unused[i]);
+    names += (i ? ", " : "") + std::string(name.view());
   }
+  if (unused.size() > 8) names += ", ...";
+  std::fprintf(stderr, "joule: note: %zu tensors in %s are not used by %s: %s\n", unused.size(), path.c_str(),
+               model_name.c_str(), names.c_str());
+}
+
+void load_weights(Model& model, const std::string& model_name, const std::string& path) {
+  io::SafetensorsFile file = open_weights(path);
+  if (is_quantized(file) && model.precision() != DType::i8) {
+    throw Failure{exit_failure, path + " holds int8 weights (joule quantize); run it with --precision int8"};
+  }
+  if (Status s = model.bind(file, bind_options(file)); !s.ok()) throw Failure{exit_failure, path + ": " + std::string(s.message())};
+  note_unused(file, model_name, path);
+}
+
+/// Calibration inputs: every .npy of a directory (each (H, W, C), (1, H, W, C) or (N, H, W, C)),
+/// or one .npy (N, H, W, C); float32, the model's input shape, finite.
+std::vector<std::vector<float>> load_calibration(const std::string& path, Extent in, const std::string& model_name) {
+  std::vector<std::string> files;
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    for (const auto& item : std::filesystem::directory_iterator(path, error))
+      if (item.path().extension() == ".npy") files.push_back(item.path().string());
+    std::sort(files.begin(), files.end());
+    if (files.empty()) throw Failure{exit_failure, "calibration directory " + path + " holds no .npy files"};
+  } else {
+    files.push_back(path);
+  }
+  const std::vector<std::int64_t> hwc{in.height, in.width, in.channels};
+  std::vector<std::vector<float>> inputs;
+  for (const std::string& file : files) {
+    io::NpyArray array;
+    if (Status s = io::read_npy(file, array); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+    const bool batch = array.shape.size() == 4 &&
+                       std::vector<std::int64_t>(array.shape.begin() + 1, array.shape.end()) == hwc;
+    if (array.type != io::NpyArray::Type::float32 || !(batch || array.shape == hwc)) {
+      throw Failure{exit_failure, file + ": calibration input of " +
+                                      (array.type == io::NpyArray::Type::float32 ? "shape " + shape_text(array.shape)
+                                                                                 : std::string("dtype int8")) +
+                                      ", " + model_name + " takes float32 " + shape_text({-1, in.height, in.width, in.channels}) +
+                                      " or " + shape_text(hwc) + " (NHWC)"};
+    }
+    for (std::size_t i = 0; i < array.floats.size(); ++i) {
+      if (!std::isfinite(array.floats[i])) {
+        throw Failure{exit_failure, file + ": calibration input has a non-finite value at element " + std::to_string(i)};
+      }
+    }
+    const std::size_t count = batch ? static_cast<std::size_t>(array.shape[0]) : 1;
+    for (std::size_t n = 0; n < count; ++n) {
+      inputs.emplace_back(array.floats.begin() + static_cast<std::ptrdiff_t>(n * in.size()),
+                          array.floats.begin() + static_cast<std::ptrdiff_t>((n + 1) * in.size()));
+    }
+  }
+  if (inputs.empty()) throw Failure{exit_failure, path + ": no calibration inputs (a batch of 0)"};
+  return inputs;
+}
+
+/// Random calibration inputs, N(0, 1), when a timing run is given none.
+std::vector<std::vector<float>> random_calibration(Extent in, std::size_t count) {
+  std::vector<std::vector<float>> inputs(count, std::vector<float>(in.size()));
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  for (auto& input : inputs) {
+    for (float& v : input) {
+      // Box-Muller from a 64-bit LCG: deterministic on every standard library.
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      const double u1 = (static_cast<double>(state >> 11) + 1.0) / 9007199254740993.0;
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      const double u2 = static_cast<double>(state >> 11) / 9007199254740992.0;
+      v = static_cast<float>(std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2));
+    }
+  }
+  return inputs;
+}
+
+/// The int8 tensors of a model from float weights (a file, or deterministic when empty) and a
+/// calibration (a path, or random inputs when empty), with a progress line on stderr.
+io::TensorStore quantize(const ZooEntry& entry, const std::string& weights, const PrecisionOptions& p) {
+  const auto probe = entry.make();
+  const std::vector<std::vector<float>> inputs = p.calibration.empty() ? random_calibration(probe->input(), 4)
+                                                                       : load_calibration(p.calibration, probe->input(), entry.name);
+  std::optional<io::SafetensorsFile> file;
+  if (!weights.empty()) {
+    file = open_weights(weights);
+    if (is_quantized(*file)) {
+      throw Failure{exit_usage, weights + " holds int8 weights already; give float weights to quantize, or leave out --calibration"};
+    }
+  }
+  QuantizeRequest request;
+  request.float_weights = file ? &*file : nullptr;
+  for (const auto& input : inputs) request.inputs.push_back(input.data());
+  request.options.percentile = p.percentile;
+  const bool terminal = isatty(fileno(stderr)) != 0;
+  request.progress = [&](std::size_t done, std::size_t total) {
+    std::fprintf(stderr, "%scalibrating %s: %zu/%zu inputs%s", terminal ? "\r" : "", entry.name.c_str(), done, total,
+                 terminal && done < total ? "" : "\n");
+  };
+  io::TensorStore store;
+  if (Status s = entry.quantize(request, store); !s.ok()) {
+    throw Failure{exit_failure, (weights.empty() ? std::string() : weights + ": ") + std::string(s.message())};
+  }
+  if (file) note_unused(*file, entry.name, weights);
+  return store;
+}
+
+/// The model in the precision asked for, its weights bound: from a file (float, or int8 already
+/// quantized), or deterministic ones when `weights` is empty; int8 from float weights calibrates.
+std::unique_ptr<Model> prepare(const ZooEntry& entry, const std::string& weights, const PrecisionOptions& p,
+                               bool random_calibration_allowed) {
+  check_precision(p);
+  if (!p.int8()) {
+    auto model = entry.make();
+    if (weights.empty()) {
+      if (Status s = model->randomize(1); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+    } else {
+      load_weights(*model, entry.name, weights);
+    }
+    return model;
+  }
+  auto model = entry.make_int8();
+  if (!weights.empty()) {
+    io::SafetensorsFile file = open_weights(weights);
+    if (is_quantized(file)) {
+      if (!p.calibration.empty())
+        throw Failure{exit_usage, weights + " is quantized already (int8 weights and parameters): leave out --calibration"};
+      if (Status s = model->bind(file, bind_options(file)); !s.ok())
+        throw Failure{exit_failure, weights + ": " + std::string(s.message())};
+      note_unused(file, entry.name, weights);
+      return model;
+    }
+    if (p.calibration.empty() && !random_calibration_allowed) {
+      throw Failure{exit_usage, weights + " holds float weights: int8 needs --calibration DIR_OR_NPY, or a file from joule quantize"};
+    }
+  }
+  const io::TensorStore store = quantize(entry, weights, p);
+  if (Status s = model->bind(store, BindOptions{}); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+  return model;
 }
 
 int command_list(bool costs) {
@@ -83,10 +264,7 @@ int command_list(bool costs) {
   std::printf("%-24s %-11s %12s %16s %12s %12s\n", "model", "input", "params", "MACs", "weights MiB", "arena MiB");
   for (const ZooEntry& entry : zoo()) {
     const auto model = entry.make();
-    const Extent in = model->input();
-    const std::string input = std::to_string(in.height) + "x" + std::to_string(in.width) + "x" +
-                              std::to_string(in.channels);
-    std::printf("%-24s %-11s %12llu %16llu %12.1f %12.1f\n", entry.name.c_str(), input.c_str(),
+    std::printf("%-24s %-11s %12llu %16llu %12.1f %12.1f\n", entry.name.c_str(), extent_text(model->input()).c_str(),
                 static_cast<unsigned long long>(model->cost().params),
                 static_cast<unsigned long long>(model->cost().macs), model->weight_bytes() / 1048576.0,
                 model->arena_bytes() / 1048576.0);
@@ -94,8 +272,11 @@ int command_list(bool costs) {
   return 0;
 }
 
-int command_info(const std::string& name, bool json) {
-  const auto model = find_model(name).make();
+int command_info(const std::string& name, const PrecisionOptions& p, bool json) {
+  check_precision(p);
+  if (!p.calibration.empty()) throw Failure{exit_usage, "info takes no --calibration: costs do not depend on weights"};
+  const ZooEntry& entry = find_model(name);
+  const auto model = p.int8() ? entry.make_int8() : entry.make();
   if (!json) {
     model->report([](std::string_view line) { std::printf("%.*s\n", static_cast<int>(line.size()), line.data()); });
     return 0;
@@ -109,6 +290,8 @@ int command_info(const std::string& name, bool json) {
                       {"kernel", node.kernel},
                       {"input_shape", shape_json(node.input)},
                       {"output_shape", shape_json(node.output)},
+                      {"input_dtype", name_of(node.input_dtype)},
+                      {"output_dtype", name_of(node.output_dtype)},
                       {"params", node.cost.params},
                       {"macs", node.cost.macs},
                       {"weight_bytes", node.cost.weight_bytes},
@@ -117,6 +300,7 @@ int command_info(const std::string& name, bool json) {
   });
   const Cost cost = model->cost();
   const nlohmann::json info = {{"model", name},
+                               {"precision", p.precision},
                                {"simd_target", arch::name},
                                {"params", cost.params},
                                {"macs", cost.macs},
@@ -131,30 +315,35 @@ int command_info(const std::string& name, bool json) {
   return 0;
 }
 
-int command_run(const std::string& name, const std::string& weights, const std::string& input_path,
-                const std::string& output_path, int threads) {
-  check_threads(threads);
-  const auto model = find_model(name).make();
-  model->set_threads(threads);
-  load_weights(*model, name, weights);
+/// An input .npy for a model: float32 (H, W, C), (1, H, W, C) or a batch (N, H, W, C); its count.
+std::size_t check_input(const io::NpyArray& input, const std::string& path, Extent in, const std::string& name) {
+  const std::vector<std::int64_t> hwc{in.height, in.width, in.channels};
+  if (input.type != io::NpyArray::Type::float32) throw Failure{exit_failure, path + ": the input must be float32"};
+  if (input.shape == hwc) return 1;
+  if (input.shape.size() == 4 && std::vector<std::int64_t>(input.shape.begin() + 1, input.shape.end()) == hwc &&
+      input.shape[0] > 0)
+    return static_cast<std::size_t>(input.shape[0]);
+  throw Failure{exit_failure, path + ": the input has shape " + shape_text(input.shape) + ", " + name + " takes " +
+                                  shape_text({1, in.height, in.width, in.channels}) + ", " +
+                                  shape_text({-1, in.height, in.width, in.channels}) + " or " + shape_text(hwc) +
+                                  " (NHWC)"};
+}
 
+int command_run(const std::string& name, const std::string& weights, const std::string& input_path,
+                const std::string& output_path, int threads, const PrecisionOptions& p) {
+  check_threads(threads);
+  const ZooEntry& entry = find_model(name);
   io::NpyArray input;
   if (Status s = io::read_npy(input_path, input); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
-  const Extent in = model->input();
-  const std::vector<std::int64_t> hwc{in.height, in.width, in.channels};
-  const std::vector<std::int64_t> nhwc{1, in.height, in.width, in.channels};
-  if (input.type != io::NpyArray::Type::float32) {
-    throw Failure{exit_failure, input_path + ": the input must be float32"};
-  }
-  if (input.shape != hwc && input.shape != nhwc) {
-    throw Failure{exit_failure, input_path + ": the input has shape " + shape_text(input.shape) + ", " + name +
-                                    " takes " + shape_text(nhwc) + " or " + shape_text(hwc) + " (NHWC)"};
-  }
+  const Extent in = entry.make()->input();
+  const std::size_t batch = check_input(input, input_path, in, name);
+  const auto model = prepare(entry, weights, p, false);
+  model->set_threads(threads);
 
   const Extent out = model->output();
-  std::vector<float> output(out.size());
-  model->run(input.floats.data(), output.data());
-  const std::vector<std::int64_t> output_shape{1, static_cast<std::int64_t>(out.size())};
+  std::vector<float> output(batch * out.size());
+  for (std::size_t n = 0; n < batch; ++n) model->run(input.floats.data() + n * in.size(), output.data() + n * out.size());
+  const std::vector<std::int64_t> output_shape{static_cast<std::int64_t>(batch), static_cast<std::int64_t>(out.size())};
   if (Status s = io::write_npy(output_path, output, output_shape); !s.ok()) {
     throw Failure{exit_failure, std::string(s.message())};
   }
@@ -176,30 +365,28 @@ void print_layer_profile(Model& model, int runs) {
     medians.push_back(layer[layer.size() / 2]);
     total += medians.back();
   }
-  std::printf("%-26s %-34s %-16s %12s %10s %9s %6s\n", "layer", "kernel", "output", "MACs", "median us", "GFLOP/s",
+  std::printf("%-26s %-42s %-16s %12s %10s %9s %6s\n", "layer", "kernel", "output", "MACs", "median us", "GOP/s",
               "share");
   std::size_t index = 0;
   model.visit([&](const NodeInfo& node) {
     if (!node.leaf || index >= medians.size()) return;
     const double seconds = medians[index++];
-    const std::string output = std::to_string(node.output.height) + "x" + std::to_string(node.output.width) + "x" +
-                               std::to_string(node.output.channels);
-    std::printf("%-26.*s %-34.*s %-16s %12llu %10.1f %9.1f %5.1f%%\n", static_cast<int>(node.path.size()),
-                node.path.data(), static_cast<int>(node.kernel.size()), node.kernel.data(), output.c_str(),
-                static_cast<unsigned long long>(node.cost.macs), seconds * 1e6,
+    std::printf("%-26.*s %-42.*s %-16s %12llu %10.1f %9.1f %5.1f%%\n", static_cast<int>(node.path.size()),
+                node.path.data(), static_cast<int>(node.kernel.size()), node.kernel.data(),
+                extent_text(node.output).c_str(), static_cast<unsigned long long>(node.cost.macs), seconds * 1e6,
                 2.0 * static_cast<double>(node.cost.macs) / seconds * 1e-9, 100.0 * seconds / total);
   });
   std::printf("sum of layer medians: %.3f ms\n", total * 1e3);
 }
 
-int command_bench(const std::string& name, int threads, int runs, bool json, bool layers) {
+int command_bench(const std::string& name, const std::string& weights, int threads, int runs, bool json, bool layers,
+                  const PrecisionOptions& p) {
   check_threads(threads);
   if (runs < 1) throw Failure{exit_usage, "--runs must be at least 1"};
-  const auto model = find_model(name).make();
+  if (layers && json) throw Failure{exit_usage, "--layers prints a table; it does not combine with --json"};
+  const auto model = prepare(find_model(name), weights, p, true);
   model->set_threads(threads);
-  if (Status s = model->randomize(1); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
   if (layers) {
-    if (json) throw Failure{exit_usage, "--layers prints a table; it does not combine with --json"};
     model->profile();  // warm-up
     print_layer_profile(*model, runs);
     return 0;
@@ -215,15 +402,16 @@ int command_bench(const std::string& name, int threads, int runs, bool json, boo
   }
   std::sort(ms.begin(), ms.end());
   const double median = runs % 2 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
-  const double gflops = 2.0 * static_cast<double>(model->cost().macs) / (median * 1e6);
+  const double gops = 2.0 * static_cast<double>(model->cost().macs) / (median * 1e6);
   if (json) {
-    const nlohmann::json result = {{"model", name},        {"threads", threads},       {"runs", runs},
-                                   {"min_ms", ms.front()}, {"median_ms", median},      {"max_ms", ms.back()},
-                                   {"macs", model->cost().macs}, {"gflops", gflops}};
+    const nlohmann::json result = {{"model", name},        {"precision", p.precision}, {"threads", threads},
+                                   {"runs", runs},         {"min_ms", ms.front()},     {"median_ms", median},
+                                   {"max_ms", ms.back()},  {"macs", model->cost().macs}, {"gflops", gops}};
     std::printf("%s\n", result.dump().c_str());
   } else {
-    std::printf("%s: median %.3f ms, min %.3f ms, max %.3f ms over %d runs, %d thread%s, %.2f GFLOP/s\n", name.c_str(),
-                median, ms.front(), ms.back(), runs, threads, threads == 1 ? "" : "s", gflops);
+    std::printf("%s (%s): median %.3f ms, min %.3f ms, max %.3f ms over %d runs, %d thread%s, %.2f GOP/s\n",
+                name.c_str(), p.precision.c_str(), median, ms.front(), ms.back(), runs, threads, threads == 1 ? "" : "s",
+                gops);
   }
   return 0;
 }
@@ -235,14 +423,13 @@ std::string default_identifier(const std::string& model) {
 }
 
 int command_header(const std::string& name, const std::string& weights, const std::string& output_path,
-                   std::string identifier) {
+                   std::string identifier, const PrecisionOptions& p) {
   if (identifier.empty()) identifier = default_identifier(name);
   if (!io::is_identifier(identifier)) throw Failure{exit_usage, "--name '" + identifier + "' is not a C++ identifier"};
-  const auto model = find_model(name).make();
-  load_weights(*model, name, weights);
+  const auto model = prepare(find_model(name), weights, p, false);
   std::ofstream out(output_path, std::ios::binary);
   if (!out) throw Failure{exit_failure, "cannot write " + output_path};
-  const std::string description = "joule header " + name + " from " + weights;
+  const std::string description = "joule header " + name + (p.int8() ? " --precision int8" : "") + " from " + weights;
   if (Status s = model->write_header(out, identifier, description); !s.ok()) {
     throw Failure{exit_failure, std::string(s.message())};
   }
@@ -251,13 +438,91 @@ int command_header(const std::string& name, const std::string& weights, const st
   return 0;
 }
 
+int command_quantize(const std::string& name, const std::string& weights, const std::string& output_path,
+                     const PrecisionOptions& given) {
+  PrecisionOptions p = given;
+  p.precision = "int8";
+  check_precision(p);
+  if (p.calibration.empty()) throw Failure{exit_usage, "quantize needs --calibration DIR_OR_NPY"};
+  const ZooEntry& entry = find_model(name);
+  const io::TensorStore store = quantize(entry, weights, p);
+  // Checked as `joule run` will bind it.
+  if (Status s = entry.make_int8()->bind(store, BindOptions{}); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+  const std::map<std::string, std::string> metadata = {
+      {"format", "pt"},
+      {"joule.model", name},
+      {"joule.quantized", "int8"},
+      {"joule.source", "joule quantize from " + weights},
+      {"joule.calibration", p.calibration + (p.percentile < 100.0 ? ", percentile " + std::to_string(p.percentile) : "")}};
+  if (Status s = io::write_tensor_store(output_path, store, metadata); !s.ok()) {
+    throw Failure{exit_failure, std::string(s.message())};
+  }
+  return 0;
+}
+
+/// Per layer, the int8 network's output against the float network's: max |difference| and cosine.
+int command_compare(const std::string& name, const std::string& weights, const std::string& input_path,
+                    const std::string& quantized, const PrecisionOptions& given, bool json) {
+  PrecisionOptions p = given;
+  p.precision = "int8";
+  check_precision(p);
+  if (quantized.empty() == p.calibration.empty())
+    throw Failure{exit_usage, "compare needs one of --calibration DIR_OR_NPY and --quantized Q.safetensors"};
+  const ZooEntry& entry = find_model(name);
+  const auto float_model = prepare(entry, weights, PrecisionOptions{}, false);
+  const auto int8_model = prepare(entry, quantized.empty() ? weights : quantized, p, false);
+  io::NpyArray input;
+  if (Status s = io::read_npy(input_path, input); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+  if (check_input(input, input_path, float_model->input(), name) != 1)
+    throw Failure{exit_failure, input_path + ": compare takes one input, not a batch"};
+  const std::vector<LayerOutput> reference = float_model->capture(input.floats.data());
+  std::vector<LayerOutput> quantized_layers;
+  for (LayerOutput& layer : int8_model->capture(input.floats.data()))
+    if (layer.kind != "Quantize" && layer.kind != "Dequantize") quantized_layers.push_back(std::move(layer));
+  if (quantized_layers.size() != reference.size())
+    throw Failure{exit_failure, "internal: the int8 and float networks have different layers"};
+  nlohmann::json rows = nlohmann::json::array();
+  if (!json) std::printf("%-28s %-18s %14s %14s %10s\n", "layer", "type", "max |fp32|", "max |int8-fp32|", "cosine");
+  for (std::size_t l = 0; l < reference.size(); ++l) {
+    const std::vector<float>& a = reference[l].values;
+    const std::vector<float>& b = quantized_layers[l].values;
+    double largest = 0, worst = 0, dot = 0, aa = 0, bb = 0;
+    for (std::size_t i = 0; i < a.size() && i < b.size(); ++i) {
+      largest = std::max(largest, std::abs(double(a[i])));
+      worst = std::max(worst, std::abs(double(a[i]) - b[i]));
+      dot += double(a[i]) * b[i];
+      aa += double(a[i]) * a[i];
+      bb += double(b[i]) * b[i];
+    }
+    const double cosine = aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb) : (aa == bb ? 1.0 : 0.0);
+    if (json) {
+      rows.push_back({{"name", reference[l].path}, {"type", reference[l].kind}, {"max_abs_fp32", largest},
+                      {"max_abs_error", worst}, {"cosine", cosine}});
+    } else {
+      std::printf("%-28s %-18s %14.5g %14.5g %10.6f\n", reference[l].path.empty() ? "-" : reference[l].path.c_str(),
+                  reference[l].kind.c_str(), largest, worst, cosine);
+    }
+  }
+  if (json) std::printf("%s\n", nlohmann::json{{"model", name}, {"layers", rows}}.dump().c_str());
+  return 0;
+}
+
 int run_command_line(int argc, char** argv) {
-  CLI::App app{"joule: the model zoo of the joule library: costs, inference, timing, weights headers", "joule"};
+  CLI::App app{"joule: the model zoo of the joule library: costs, inference, timing, weights headers, int8", "joule"};
   app.require_subcommand(1);
-  std::string model, weights, input, output, name;
+  std::string model, weights, input, output, name, quantized;
   bool json = false;
   int threads = 1;
   int runs = 10;
+  PrecisionOptions precision;
+  const auto add_precision = [&](CLI::App* command, bool calibration) {
+    command->add_option("--precision", precision.precision, "f32 (default) or int8");
+    if (calibration) {
+      command->add_option("--calibration", precision.calibration,
+                          "int8 from float weights: a directory of .npy inputs or one (N,H,W,C) .npy");
+      command->add_option("--percentile", precision.percentile, "calibration ranges at this percentile (default 100: min/max)");
+    }
+  };
 
   bool costs = false;
   CLI::App* list = app.add_subcommand("list", "print every model name, one per line");
@@ -265,24 +530,45 @@ int run_command_line(int argc, char** argv) {
   CLI::App* info = app.add_subcommand("info", "per-layer costs and totals of a model");
   info->add_option("model", model, "model name")->required();
   info->add_flag("--json", json, "one JSON object instead of the table");
+  add_precision(info, false);
   CLI::App* run = app.add_subcommand("run", "run a model on an input with weights from a safetensors file");
   run->add_option("model", model, "model name")->required();
-  run->add_option("--weights", weights, "safetensors file with torchvision state_dict names")->required();
-  run->add_option("--input", input, "float32 .npy, NHWC (1,H,W,3) or (H,W,3)")->required();
-  run->add_option("--output", output, "float32 .npy to write, (1, classes)")->required();
+  run->add_option("--weights", weights, "safetensors: torchvision state_dict names, or int8 from joule quantize")->required();
+  run->add_option("--input", input, "float32 .npy, NHWC (1,H,W,3), (H,W,3) or a batch (N,H,W,3)")->required();
+  run->add_option("--output", output, "float32 .npy to write, (N, classes)")->required();
   run->add_option("--threads", threads, "worker threads");
-  CLI::App* bench = app.add_subcommand("bench", "time a model (random weights)");
+  add_precision(run, true);
+  CLI::App* bench = app.add_subcommand("bench", "time a model (deterministic weights unless --weights)");
   bench->add_option("model", model, "model name")->required();
+  bench->add_option("--weights", weights, "safetensors weights (default: deterministic ones)");
   bench->add_option("--threads", threads, "worker threads");
   bench->add_option("--runs", runs, "timed runs after one warm-up run");
   bench->add_flag("--json", json, "one JSON object instead of a line");
   bool layers = false;
   bench->add_flag("--layers", layers, "time every layer and print a table (median over the runs)");
+  add_precision(bench, true);
   CLI::App* header = app.add_subcommand("header", "write a model's folded, packed weights as a C++ header");
   header->add_option("model", model, "model name")->required();
-  header->add_option("--weights", weights, "safetensors file with torchvision state_dict names")->required();
+  header->add_option("--weights", weights, "safetensors with torchvision state_dict names (or int8)")->required();
   header->add_option("--output", output, "header file to write")->required();
   header->add_option("--name", name, "C++ identifier of the array (default: <model>_weights)");
+  add_precision(header, true);
+  CLI::App* quantize_command = app.add_subcommand("quantize", "calibrate a model and write its int8 weights");
+  quantize_command->add_option("model", model, "model name")->required();
+  quantize_command->add_option("--weights", weights, "float safetensors weights")->required();
+  quantize_command->add_option("--calibration", precision.calibration, "a directory of .npy inputs or one (N,H,W,C) .npy")
+      ->required();
+  quantize_command->add_option("--output", output, "safetensors to write (joule's quantized format)")->required();
+  quantize_command->add_option("--percentile", precision.percentile, "calibration ranges at this percentile");
+  CLI::App* compare = app.add_subcommand("compare", "per layer, the int8 network's output against the float one's");
+  compare->add_option("model", model, "model name")->required();
+  compare->add_option("--weights", weights, "float safetensors weights")->required();
+  compare->add_option("--input", input, "float32 .npy, one input")->required();
+  compare->add_option("--quantized", quantized, "int8 weights from joule quantize or tools/export.py --quantized");
+  compare->add_option("--calibration", precision.calibration, "or calibrate on these inputs");
+  compare->add_option("--percentile", precision.percentile, "calibration ranges at this percentile");
+  compare->add_option("--precision", precision.precision, "int8 (the only precision compared with fp32)");
+  compare->add_flag("--json", json, "one JSON object instead of the table");
 
   try {
     app.parse(argc, argv);
@@ -299,10 +585,15 @@ int run_command_line(int argc, char** argv) {
 
   try {
     if (app.got_subcommand("list")) return command_list(costs);
-    if (app.got_subcommand("info")) return command_info(model, json);
-    if (app.got_subcommand("run")) return command_run(model, weights, input, output, threads);
-    if (app.got_subcommand("bench")) return command_bench(model, threads, runs, json, layers);
-    if (app.got_subcommand("header")) return command_header(model, weights, output, name);
+    if (app.got_subcommand("info")) return command_info(model, precision, json);
+    if (app.got_subcommand("run")) return command_run(model, weights, input, output, threads, precision);
+    if (app.got_subcommand("bench")) return command_bench(model, weights, threads, runs, json, layers, precision);
+    if (app.got_subcommand("header")) return command_header(model, weights, output, name, precision);
+    if (app.got_subcommand("quantize")) return command_quantize(model, weights, output, precision);
+    if (app.got_subcommand("compare")) {
+      if (precision.precision == "f32") precision.precision = "int8";
+      return command_compare(model, weights, input, quantized, precision, json);
+    }
   } catch (const Failure& failure) {
     std::fprintf(stderr, "joule: %s\n", failure.message.c_str());
     return failure.code;

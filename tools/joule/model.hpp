@@ -1,28 +1,45 @@
-// The zoo behind one interface, so that the command line can pick a network by name. Each entry
-// is a ZooModel<Net> instantiated in a zoo_*.cpp file (one per family, so they build in parallel).
+// The zoo behind one interface, so that the command line can pick a network by name and
+// precision. Each registry entry (joule/models/registry.hpp) becomes a ZooEntry in a zoo_*.cpp
+// file (one per family, so they build in parallel): its float network ZooModel<Net>, its int8
+// network ZooModel<quant::Quantized<Net>>, and the quantization that makes the second's tensors
+// from the first's weights and a calibration set.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "joule/io/safetensors.hpp"
+#include "joule/io/tensor_store.hpp"
 #include "joule/io/weights_header.hpp"
 #include "joule/joule.hpp"
+#include "joule/quant.hpp"
+#include "joule/quant/calibrate.hpp"
+#include "joule/quant/quantize_weights.hpp"
 #include "joule/runtime/thread_pool.hpp"
 
 namespace joule::cli {
 
+/// One leaf's output of one inference, as floats (int8 outputs dequantized), for `joule compare`.
+struct LayerOutput {
+  std::string path;
+  std::string kind;
+  std::vector<float> values;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
+  virtual DType precision() const = 0;
   virtual Extent input() const = 0;
   virtual Extent output() const = 0;
   virtual Cost cost() const = 0;
@@ -30,15 +47,19 @@ class Model {
   virtual std::size_t weight_bytes() const = 0;
   virtual void visit(const std::function<void(const NodeInfo&)>& visitor) const = 0;
   virtual void report(const std::function<void(std::string_view)>& write_line) const = 0;
-  /// Binds the weights by their torchvision names; run() may follow.
-  virtual Status bind(io::SafetensorsFile& file) = 0;
+  /// Binds the weights by their names; run() may follow.
+  virtual Status bind(io::SafetensorsFile& file, BindOptions options) = 0;
+  virtual Status bind(const io::TensorStore& store, BindOptions options) = 0;
   /// Threads for run() and profile() (1 by default).
   virtual void set_threads(int threads) = 0;
   /// Deterministic weights (graph/deterministic_weights.hpp), for timing without a weights file.
   virtual Status randomize(unsigned seed) = 0;
+  /// One inference: input (H, W, C) float, output (classes) float.
   virtual void run(const float* input, float* output) = 0;
   /// Runs once with every leaf layer timed; seconds per leaf, in the order visit() lists leaves.
   virtual std::vector<double> profile() = 0;
+  /// Runs once keeping every leaf's output.
+  virtual std::vector<LayerOutput> capture(const float* input) = 0;
   virtual Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const = 0;
 };
 
@@ -63,11 +84,33 @@ struct TimingRunner {
   void stash_end() {}
 };
 
+/// Runs the kernels and keeps a copy of each leaf's (and residual sum's) output bytes.
+struct CapturingRunner {
+  KernelRunner kernels;
+  std::vector<std::vector<std::byte>> outputs;
+
+  template <class Leaf>
+  void leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch) {
+    kernels.leaf<Leaf>(weights, in, out, scratch);
+    outputs.emplace_back(out, out + output_bytes<Leaf>);
+  }
+  template <class AddOp>
+  void add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
+    kernels.add<AddOp>(weights, a, b, out);
+    outputs.emplace_back(out, out + output_bytes<AddOp>);
+  }
+  void stash_begin(const std::byte*, std::size_t) {}
+  void stash_end() {}
+};
+
 template <class Net>
 class ZooModel final : public Model {
  public:
   ZooModel() = default;
 
+  DType precision() const override {
+    return std::is_same_v<typename Net::precision, Int8> ? DType::i8 : DType::f32;
+  }
   Extent input() const override { return extent_of<typename Net::input>; }
   Extent output() const override { return extent_of<typename Net::output>; }
   Cost cost() const override { return Net::cost; }
@@ -77,7 +120,8 @@ class ZooModel final : public Model {
   void report(const std::function<void(std::string_view)>& write_line) const override {
     write_report<Net>(write_line);
   }
-  Status bind(io::SafetensorsFile& file) override { return bind_weights<Net>(file, weights()); }
+  Status bind(io::SafetensorsFile& file, BindOptions options) override { return bind_from(file, options); }
+  Status bind(const io::TensorStore& store, BindOptions options) override { return bind_from(store, options); }
   Status randomize(unsigned seed) override {
     const auto source = std::make_unique<DeterministicWeights<Net::max_source_elements>>(seed);
     return bind_weights<Net>(*source, weights());
@@ -98,6 +142,32 @@ class ZooModel final : public Model {
     Net::execute(runner, weights().data, arena_.get());
     return std::move(runner.seconds);
   }
+  std::vector<LayerOutput> capture(const float* input) override {
+    Net net = network();
+    std::copy_n(input, Net::input::size, net.input_tensor().data());
+    CapturingRunner runner;
+    runner.kernels.context = net.context();
+    Net::execute(runner, weights().data, arena_.get());
+    std::vector<LayerOutput> layers;
+    std::size_t index = 0;
+    Net::visit([&](const NodeInfo& node) {
+      if (!node.leaf || index >= runner.outputs.size()) return;
+      const std::vector<std::byte>& bytes = runner.outputs[index];
+      const QuantParams q = index < output_params_.size() ? output_params_[index] : QuantParams{};
+      ++index;
+      LayerOutput layer{std::string(node.path), std::string(node.kind), {}};
+      layer.values.resize(static_cast<std::size_t>(node.output.size()));
+      for (std::size_t i = 0; i < layer.values.size(); ++i) {
+        if (node.output_dtype == DType::i8) {
+          layer.values[i] = q.scale * static_cast<float>(static_cast<std::int8_t>(bytes[i]) - q.zero_point);
+        } else {
+          std::memcpy(&layer.values[i], bytes.data() + i * sizeof(float), sizeof(float));
+        }
+      }
+      layers.push_back(std::move(layer));
+    });
+    return layers;
+  }
   Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const override {
     if (!weights_) return Status::error(ErrorCode::invalid_argument, "no weights bound");
     return io::write_weights_header(out, std::span<const std::byte>(weights_->data, Net::weight_bytes), identifier,
@@ -109,7 +179,33 @@ class ZooModel final : public Model {
     void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t(tensor_alignment)); }
   };
 
-  // Allocated on first use (without zeroing: binding fills every float), so that listing costs
+  template <class Source>
+  Status bind_from(Source& source, BindOptions options) {
+    const Status status = bind_weights<Net>(source, weights(), options);
+    if (status.ok()) remember_output_params(source);
+    return status;
+  }
+
+  /// The quantization of each leaf's output (for capture), as binding passes it along.
+  template <class Source>
+  void remember_output_params(Source& source) {
+    output_params_.clear();
+    QuantParams current{};
+    Net::visit([&](const NodeInfo& node) {
+      if (!node.leaf) return;
+      if (node.output_quantization >= 0) {
+        const TensorSpec& spec = node.tensors[static_cast<std::size_t>(node.output_quantization)];
+        const std::string base(tensor_name(node.path, node.part_names[spec.part], "").view());
+        const TensorData* scale = source.find(base + ".scale");
+        const TensorData* zero = source.find(base + ".zero_point");
+        if (scale && zero && scale->template values<float>() && zero->template values<std::int32_t>())
+          current = QuantParams{scale->template values<float>()[0], zero->template values<std::int32_t>()[0]};
+      }
+      output_params_.push_back(current);
+    });
+  }
+
+  // Allocated on first use (without zeroing: binding fills every byte), so that listing costs
   // allocates nothing. The arena holds the plan and each extra thread's scratch.
   typename Net::Weights& weights() {
     if (!weights_) weights_.reset(new typename Net::Weights);
@@ -125,16 +221,65 @@ class ZooModel final : public Model {
   std::unique_ptr<std::byte[], AlignedDelete> arena_;
   int threads_ = 1;
   std::unique_ptr<runtime::ThreadPool> pool_;
+  std::vector<QuantParams> output_params_;
 };
+
+/// What quantizing a zoo model takes: the float weights (a file, or deterministic ones when null),
+/// the calibration inputs (H, W, C float each) and how ranges are taken. progress(done, total) is
+/// called after each input.
+struct QuantizeRequest {
+  io::SafetensorsFile* float_weights = nullptr;
+  unsigned seed = 1;
+  std::vector<const float*> inputs;
+  quant::CalibrationOptions options{};
+  std::function<void(std::size_t, std::size_t)> progress;
+};
+
+/// The int8 tensors of Net (docs/quantization.md): float weights bound, the calibration run, the
+/// weights quantized. The float model is made and freed here.
+template <class Net>
+Status quantize_model(QuantizeRequest& request, io::TensorStore& out) {
+  ZooModel<Net> model;
+  auto float_weights = std::make_unique<typename Net::Weights>();
+  // The float PyTorch tensors, from the file or made deterministically.
+  io::TensorStore deterministic;
+  if (request.float_weights == nullptr) {
+    Net::visit([&](const NodeInfo& node) {
+      for (const TensorSpec& spec : node.tensors) {
+        const std::string name(tensor_name(node.path, node.part_names[spec.part], spec.name).view());
+        auto* values = reinterpret_cast<float*>(
+            deterministic.add(name, DType::f32, std::vector<std::int64_t>(spec.dims.begin(), spec.dims.begin() + spec.rank)));
+        for (std::size_t i = 0; i < spec.elements(); ++i) values[i] = deterministic_value(request.seed, spec, name, i);
+      }
+    });
+  }
+  Status status = request.float_weights ? bind_weights<Net>(*request.float_weights, *float_weights)
+                                        : bind_weights<Net>(deterministic, *float_weights);
+  if (!status.ok()) return status;
+  quant::Calibrator<Net> calibrator(std::as_const(*float_weights).span(), request.options);
+  for (std::size_t i = 0; i < request.inputs.size(); ++i) {
+    status = calibrator.add(std::span<const float, Net::input::size>(request.inputs[i], Net::input::size));
+    if (!status.ok()) return status;
+    if (request.progress) request.progress(i + 1, request.inputs.size());
+  }
+  io::TensorStore params;
+  if (status = calibrator.write_params(params); !status.ok()) return status;
+  return request.float_weights ? quant::quantize_weights<Net>(*request.float_weights, params, out)
+                               : quant::quantize_weights<Net>(deterministic, params, out);
+}
 
 struct ZooEntry {
   std::string name;
   std::function<std::unique_ptr<Model>()> make;
+  std::function<std::unique_ptr<Model>()> make_int8;
+  std::function<Status(QuantizeRequest&, io::TensorStore&)> quantize;
 };
 
 template <class Net>
 ZooEntry zoo_entry(std::string name) {
-  return ZooEntry{std::move(name), [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); }};
+  return ZooEntry{std::move(name), [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); },
+                  [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<quant::Quantized<Net>>>()); },
+                  [](QuantizeRequest& request, io::TensorStore& out) { return quantize_model<Net>(request, out); }};
 }
 
 /// An X of the zoo registry (joule/models/registry.hpp), expanded where `zoo` is the list to fill.

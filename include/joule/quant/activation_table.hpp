@@ -104,13 +104,20 @@ inline Clamp clamp_for(QuantParams out, bool relu6_as_relu = false) {
   return clamp;
 }
 
-/// table[q + 128] = the int8 value, with parameters `out`, of Act(in.scale * (q - in.zero_point)):
-/// round(y * (1 / out.scale)) + out.zero_point, clamped, as quantize_value() computes it.
+/// table[q + 128] = the int8 value, with parameters `out`, of y = Act(in.scale * (q - in.zero_point)),
+/// as QNNPACK builds its activation tables (so that PyTorch-quantized models give PyTorch's
+/// integers): rint(clamp((1 / out.scale) * y + (out.zero_point + 128), 0, 255)) - 128, the zero
+/// point added in float before rounding, as the uint8 number PyTorch holds.
 template <Activation Act>
 inline void build_table(QuantParams in, QuantParams out, std::int8_t* table) {
+  const float inverse = 1.0f / out.scale;
+  const float zero = static_cast<float>(out.zero_point - q_min);
   for (std::int32_t q = q_min; q <= q_max; ++q) {
     const float x = detail::exact(in.scale * static_cast<float>(q - in.zero_point));
-    table[q - q_min] = quantize_value(detail::activate_exact<Act>(x), out);
+    float v = detail::exact(detail::exact(inverse * detail::activate_exact<Act>(x)) + zero);
+    v = v > 255.0f ? 255.0f : v;
+    v = v >= 0.0f ? v : 0.0f;
+    table[q - q_min] = static_cast<std::int8_t>(static_cast<std::int32_t>(round_half_even(v)) + q_min);
   }
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -20,13 +21,30 @@
 
 namespace joule::inline JOULE_TARGET::quant {
 
-/// The add's parameters from its operands' quantization and its own.
+/// The add's fixed-point parameters from its operands' quantization and its own, as QNNPACK makes
+/// them: r = scale / output scale per operand (float), shift = 21 - the binary exponent of the
+/// larger r (so that its multiplier has 22 bits), multipliers rint(r * 2^shift). The shift is kept
+/// in [13, 31], QNNPACK's range (ratios from 2^-10 to 2^8); outside it the multipliers are
+/// clamped to 2^22 - 1, and such a sum saturates anyway.
 inline kernels::elementwise::Int8AddParams add_params(QuantParams a, QuantParams b, QuantParams out) {
+  const float ra = a.scale / out.scale;
+  const float rb = b.scale / out.scale;
+  const float larger = ra > rb ? ra : rb;
+  std::uint32_t bits = 0;
+  std::memcpy(&bits, &larger, sizeof bits);
+  const int exponent = static_cast<int>((bits >> 23) & 0xff) - 127;
+  int shift = 21 - exponent;
+  shift = shift < 13 ? 13 : (shift > 31 ? 31 : shift);
+  const auto multiplier = [&](float r) {
+    const double scaled = std::nearbyint(static_cast<double>(r) * static_cast<double>(std::int64_t{1} << shift));
+    return static_cast<std::int32_t>(scaled > 4194303.0 ? 4194303.0 : scaled);
+  };
   kernels::elementwise::Int8AddParams p;
   p.a_zero_point = a.zero_point;
-  p.a_multiplier = a.scale / out.scale;
+  p.a_multiplier = multiplier(ra);
   p.b_zero_point = b.zero_point;
-  p.b_multiplier = b.scale / out.scale;
+  p.b_multiplier = multiplier(rb);
+  p.shift = shift;
   p.output_zero_point = out.zero_point;
   return p;
 }

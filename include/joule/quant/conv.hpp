@@ -82,6 +82,23 @@ OutputStageSources output_stage_sources(const PackSources& sources) {
   return s;
 }
 
+/// OIHW int8 weights into the [kh x kw x in/groups][out] matrix (panels when `panels`, else plain
+/// [kh][kw][channels] for depthwise), as float32 packing lays them out.
+// Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
+[[gnu::noinline]] inline void pack_int8_conv_weights(int out_channels, int in_per_group, int kernel, bool panels,
+                                                     const std::int8_t* weight, std::int8_t* packed) {
+  const int rows = kernel * kernel * in_per_group;
+  for (int o = 0; o < out_channels; ++o)
+    for (int i = 0; i < in_per_group; ++i)
+      for (int ky = 0; ky < kernel; ++ky)
+        for (int kx = 0; kx < kernel; ++kx) {
+          const int row = (ky * kernel + kx) * in_per_group + i;
+          const std::size_t at = panels ? kernels::gemm::packed_index(row, o, rows)
+                                        : static_cast<std::size_t>(row) * out_channels + o;
+          packed[at] = weight[(static_cast<std::size_t>(o) * in_per_group + i) * kernel * kernel + ky * kernel + kx];
+        }
+}
+
 template <class Spec, ShapeType In>
 struct QuantizedConv : ConvInfo<Spec, In> {
   using info = ConvInfo<Spec, In>;
@@ -134,18 +151,8 @@ struct QuantizedConv : ConvInfo<Spec, In> {
 
   /// PyTorch's OIHW int8 weights into joule's layout (as pack_conv_weights lays out floats).
   static void pack(const PackSources& sources, std::byte* storage) {
-    const std::int8_t* weight = sources.values<std::int8_t>(index::weight);
-    auto* packed = reinterpret_cast<std::int8_t*>(storage);
-    const int rows = kernel * kernel * in_per_group;
-    for (int o = 0; o < out_channels; ++o)
-      for (int i = 0; i < in_per_group; ++i)
-        for (int ky = 0; ky < kernel; ++ky)
-          for (int kx = 0; kx < kernel; ++kx) {
-            const int row = (ky * kernel + kx) * in_per_group + i;
-            const std::size_t at = panels ? kernels::gemm::packed_index(row, o, rows)
-                                          : static_cast<std::size_t>(row) * out_channels + o;
-            packed[at] = weight[(static_cast<std::size_t>(o) * in_per_group + i) * kernel * kernel + ky * kernel + kx];
-          }
+    pack_int8_conv_weights(out_channels, in_per_group, kernel, panels, sources.values<std::int8_t>(index::weight),
+                           reinterpret_cast<std::int8_t*>(storage));
     stage::pack(output_stage_sources<has_bias, table>(sources), storage + stage_offset);
   }
 

@@ -43,6 +43,23 @@ struct OutputStageSources {
   bool relu6_as_relu = false;
 };
 
+/// The packing of every output stage, sizes at run time.
+// Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
+[[gnu::noinline]] inline void pack_output_stage(const OutputStageSources& s, int channels, Clamp clamp,
+                                                void (*table)(QuantParams, QuantParams, std::int8_t*),
+                                                std::byte* storage, std::size_t bias_offset,
+                                                std::size_t multiplier_offset, std::size_t table_offset) {
+  const OutputStageHeader h{s.input.zero_point, s.output.zero_point, clamp.low, clamp.high};
+  std::memcpy(storage, &h, sizeof h);
+  auto* bias = reinterpret_cast<std::int32_t*>(storage + bias_offset);
+  auto* multiplier = reinterpret_cast<float*>(storage + multiplier_offset);
+  for (int o = 0; o < channels; ++o) {
+    bias[o] = s.bias ? quantize_bias(s.bias[o], s.input.scale, s.weight_scale[o]) : 0;
+    multiplier[o] = requantization_multiplier(s.input.scale, s.weight_scale[o], s.output.scale);
+  }
+  if (table) table(s.output, s.activation, reinterpret_cast<std::int8_t*>(storage + table_offset));
+}
+
 template <int Channels, Activation Act>
 struct OutputStage {
   static constexpr bool table = needs_table<Act>;
@@ -74,20 +91,12 @@ struct OutputStage {
   }
 
   static void pack(const OutputStageSources& s, std::byte* storage) {
-    OutputStageHeader h{s.input.zero_point, s.output.zero_point, q_min, q_max};
-    if constexpr (!table) {
-      const Clamp clamp = clamp_for<Act>(s.output, s.relu6_as_relu);
-      h.low = clamp.low;
-      h.high = clamp.high;
+    if constexpr (table) {
+      pack_output_stage(s, Channels, Clamp{}, &build_table<Act>, storage, bias_offset, multiplier_offset, table_offset);
+    } else {
+      pack_output_stage(s, Channels, clamp_for<Act>(s.output, s.relu6_as_relu), nullptr, storage, bias_offset,
+                        multiplier_offset, table_offset);
     }
-    std::memcpy(storage, &h, sizeof h);
-    auto* bias = reinterpret_cast<std::int32_t*>(storage + bias_offset);
-    auto* multiplier = reinterpret_cast<float*>(storage + multiplier_offset);
-    for (int o = 0; o < Channels; ++o) {
-      bias[o] = s.bias ? quantize_bias(s.bias[o], s.input.scale, s.weight_scale[o]) : 0;
-      multiplier[o] = requantization_multiplier(s.input.scale, s.weight_scale[o], s.output.scale);
-    }
-    if constexpr (table) build_table<Act>(s.output, s.activation, reinterpret_cast<std::int8_t*>(storage + table_offset));
   }
 };
 

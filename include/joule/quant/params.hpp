@@ -46,10 +46,11 @@ inline std::int8_t quantize_value(float x, QuantParams p) {
 }
 
 /// The multiplier that requantizes a sum of (x - input zero point) * w to the output:
-/// (weight scale * input scale) / output scale, in float (the order PyTorch's kernels use).
+/// (weight scale * input scale) * (1 / output scale), in float, in this order (QNNPACK's, so that
+/// PyTorch-quantized models give PyTorch's integers; docs/quantization.md).
 inline float requantization_multiplier(float input_scale, float weight_scale, float output_scale) {
   const float product = weight_scale * input_scale;
-  return product / output_scale;
+  return product * (1.0f / output_scale);
 }
 
 /// A float bias in the int32 units of the sum: round(bias * (1 / (weight scale * input scale))),

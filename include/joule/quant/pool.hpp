@@ -1,6 +1,7 @@
 // QuantizedGlobalAvgPool: global average pooling in int8. The output keeps the input's scale and
 // zero point (as PyTorch's quantized pooling does), so it takes no tensors; its storage holds the
-// input's zero point and the multiplier 1 / pixels, packed from the input's quantization.
+// input's zero point and the multiplier scale / (scale * pixels) (QNNPACK's, in float: not
+// exactly 1 / pixels), packed from the input's quantization.
 #pragma once
 
 #include <cstddef>
@@ -36,7 +37,8 @@ struct QuantizedGlobalAvgPool : GlobalAvgPoolInfo<In> {
       .dtype = DType::i8, .op = kernels::KernelOp::gavgpool, .impl = kernels::KernelImpl::reference};
 
   static void pack(const PackSources& sources, std::byte* storage) {
-    const PoolStorage s{sources.input->zero_point, 1.0f / static_cast<float>(In::pixels)};
+    const float scale = sources.input->scale;
+    const PoolStorage s{sources.input->zero_point, scale / (scale * static_cast<float>(In::pixels))};
     std::memcpy(storage, &s, sizeof s);
   }
 

@@ -34,7 +34,7 @@ namespace joule::inline JOULE_TARGET::quant {
 
 struct GateStorage {
   std::int32_t pool_zero_point;  // the input's
-  float pool_multiplier;         // 1 / pixels
+  float pool_multiplier;         // scale / (scale * pixels), as pooling
   std::int32_t gate_zero_point;
   float multiplier;              // input scale x gate scale / output scale
   std::int32_t output_zero_point;
@@ -97,16 +97,11 @@ struct QuantizedSqueezeExcite : SqueezeExciteInfo<Spec, In> {
       .dtype = DType::i8, .op = kernels::KernelOp::se, .impl = kernels::KernelImpl::reference};
 
   static void pack(const PackSources& sources, std::byte* storage) {
-    using kernels::gemm::packed_index;
-    const std::int8_t* fc1 = sources.values<std::int8_t>(0);
-    const std::int8_t* fc2 = sources.values<std::int8_t>(fc1_tensors);
-    auto* fc1_packed = reinterpret_cast<std::int8_t*>(storage + fc1_weights);
-    auto* fc2_packed = reinterpret_cast<std::int8_t*>(storage + fc2_weights);
-    for (int s = 0; s < squeezed; ++s)
-      for (int c = 0; c < channels; ++c) {
-        fc1_packed[packed_index(c, s, channels)] = fc1[static_cast<std::size_t>(s) * channels + c];
-        fc2_packed[packed_index(s, c, squeezed)] = fc2[static_cast<std::size_t>(c) * squeezed + s];
-      }
+    // fc1 [squeezed][C][1][1] and fc2 [C][squeezed][1][1] are 1x1 convolutions.
+    pack_int8_conv_weights(squeezed, channels, 1, true, sources.values<std::int8_t>(0),
+                           reinterpret_cast<std::int8_t*>(storage + fc1_weights));
+    pack_int8_conv_weights(channels, squeezed, 1, true, sources.values<std::int8_t>(fc1_tensors),
+                           reinterpret_cast<std::int8_t*>(storage + fc2_weights));
     // fc1 reads the pooled input, which keeps the input's quantization.
     const OutputStageSources first = output_stage_sources<true, table>(sources);
     fc1_stage::pack(first, storage + fc1_stage_offset);
@@ -118,7 +113,8 @@ struct QuantizedSqueezeExcite : SqueezeExciteInfo<Spec, In> {
     const OutputStageSources second = output_stage_sources<true, true>(rest);
     fc2_stage::pack(second, storage + fc2_stage_offset);
     const QuantParams out = params_at(sources, static_cast<std::size_t>(output_quantization));
-    const GateStorage g{sources.input->zero_point, 1.0f / static_cast<float>(In::pixels),
+    const float input_scale = sources.input->scale;
+    const GateStorage g{sources.input->zero_point, input_scale / (input_scale * static_cast<float>(In::pixels)),
                         second.activation.zero_point,
                         requantization_multiplier(sources.input->scale, second.activation.scale, out.scale),
                         out.zero_point};

@@ -13,10 +13,11 @@
 #include "joule/kernels/int8/requantize.hpp"
 #include "joule/core/target.hpp"
 
+// Not inlined: one copy of each kernel serves every layer, whatever its shape.
 namespace joule::inline JOULE_TARGET::kernels::conv {
 
 /// Output rows [first_row, last_row).
-inline void reference_int8(const ConvGeometry& g, const std::int8_t* input, std::int32_t input_zero_point,
+[[gnu::noinline]] inline void reference_int8(const ConvGeometry& g, const std::int8_t* input, std::int32_t input_zero_point,
                            const std::int8_t* weights, const Int8Output& out_stage, std::int8_t* output,
                            int first_row, int last_row) {
   const int in_per_group = g.in_channels / g.groups;

@@ -10,11 +10,12 @@
 #include "joule/kernels/int8/requantize.hpp"
 #include "joule/core/target.hpp"
 
+// Not inlined: one copy of each kernel serves every layer, whatever its shape.
 namespace joule::inline JOULE_TARGET::kernels::depthwise {
 
 /// One output row from the kernel_height input rows under it (null over the padding), the form
 /// the fused inverted residual calls on its ring of expanded rows.
-inline void reference_row_int8(const ConvGeometry& g, const std::int8_t* const* rows, std::int32_t input_zero_point,
+[[gnu::noinline]] inline void reference_row_int8(const ConvGeometry& g, const std::int8_t* const* rows, std::int32_t input_zero_point,
                                const std::int8_t* weights, const Int8Output& out_stage, std::int8_t* out_row) {
   const int channels = g.in_channels;
   for (int ox = 0; ox < g.out_width; ++ox) {
@@ -35,7 +36,7 @@ inline void reference_row_int8(const ConvGeometry& g, const std::int8_t* const* 
 }
 
 /// Output rows [first_row, last_row).
-inline void reference_int8(const ConvGeometry& g, const std::int8_t* input, std::int32_t input_zero_point,
+[[gnu::noinline]] inline void reference_int8(const ConvGeometry& g, const std::int8_t* input, std::int32_t input_zero_point,
                            const std::int8_t* weights, const Int8Output& out_stage, std::int8_t* output, int first_row,
                            int last_row) {
   constexpr int max_kernel = 7;

@@ -1,8 +1,9 @@
 // Reference int8 element-wise kernels: the residual sum, the squeeze-excite gating product, and
 // the network's edges (float input to int8, int8 logits to float).
 //
-// Each rescales int8 values with float multipliers, every step one exactly rounded IEEE operation
-// (no two of them fusable into an FMA), so every target gives the same bits.
+// The product and the edges rescale with float multipliers, every step one exactly rounded IEEE
+// operation (no two of them fusable into an FMA); the sum is fixed point. Every target gives the
+// same bits.
 #pragma once
 
 #include <cstddef>
@@ -11,47 +12,50 @@
 #include "joule/kernels/int8/requantize.hpp"
 #include "joule/core/target.hpp"
 
+// Not inlined: one copy of each kernel serves every layer, whatever its shape.
 namespace joule::inline JOULE_TARGET::kernels::elementwise {
 
-/// How two int8 tensors are summed into a third: out = round(a_multiplier (a - a_zero_point) +
-/// b_multiplier (b - b_zero_point)) + output_zero_point, the multipliers being each input's
-/// scale over the output's.
+/// How two int8 tensors are summed into a third, in fixed point (QNNPACK's add, so that
+/// PyTorch-quantized models give PyTorch's integers): with multipliers A and B that are each
+/// input's scale over the output's times 2^shift (quant/add.hpp makes them),
+///   sum = A (a - a_zero_point) + B (b - b_zero_point)        exact int32 (A, B below 2^22)
+///   out = sum / 2^shift rounded to nearest, ties away from zero, + output_zero_point, clamped.
+/// Integer arithmetic only: every target gives the same bits.
 struct Int8AddParams {
   std::int32_t a_zero_point = 0;
-  float a_multiplier = 1.0f;
+  std::int32_t a_multiplier = 0;
   std::int32_t b_zero_point = 0;
-  float b_multiplier = 1.0f;
+  std::int32_t b_multiplier = 0;
+  std::int32_t shift = 0;
   std::int32_t output_zero_point = 0;
   std::int32_t low = -128;
   std::int32_t high = 127;
 };
 
-namespace detail {
-inline float stored(float x) {
-  volatile float kept = x;  // each product rounded to float before the sum: no FMA
-  return kept;
+/// sum / 2^shift rounded to nearest, ties away from zero (arithmetic shift, remainder compared
+/// with half of 2^shift, one less for negative sums).
+inline std::int32_t shift_round_away(std::int32_t sum, std::int32_t shift) {
+  const std::int32_t mask = static_cast<std::int32_t>((std::int64_t{1} << shift) - 1);
+  const std::int32_t remainder = (sum & mask) - (sum < 0 ? 1 : 0);
+  return (sum >> shift) + (remainder > (mask >> 1) ? 1 : 0);
 }
-}  // namespace detail
 
 /// Either input may be the output buffer.
-inline void add_int8(std::size_t count, const std::int8_t* a, const std::int8_t* b, const Int8AddParams& p,
-                     std::int8_t* output) {
-  const float lowest = static_cast<float>(p.low - p.output_zero_point);
-  const float highest = static_cast<float>(p.high - p.output_zero_point);
+[[gnu::noinline]] inline void add_int8(std::size_t count, const std::int8_t* a, const std::int8_t* b,
+                                       const Int8AddParams& p, std::int8_t* output) {
   for (std::size_t i = 0; i < count; ++i) {
-    const float x = detail::stored(static_cast<float>(a[i] - p.a_zero_point) * p.a_multiplier);
-    const float y = detail::stored(static_cast<float>(b[i] - p.b_zero_point) * p.b_multiplier);
-    float sum = x + y;
-    sum = sum > highest ? highest : sum;
-    sum = sum >= lowest ? sum : lowest;
-    output[i] = static_cast<std::int8_t>(static_cast<std::int32_t>(round_half_even(sum)) + p.output_zero_point);
+    const std::int32_t sum = p.a_multiplier * (static_cast<std::int32_t>(a[i]) - p.a_zero_point) +
+                             p.b_multiplier * (static_cast<std::int32_t>(b[i]) - p.b_zero_point);
+    std::int32_t q = shift_round_away(sum, p.shift) + p.output_zero_point;
+    q = q < p.low ? p.low : (q > p.high ? p.high : q);
+    output[i] = static_cast<std::int8_t>(q);
   }
 }
 
 /// out[p][c] = round(multiplier (x[p][c] - x_zero_point) (gate[c] - gate_zero_point)) + output
 /// zero point: the squeeze-excite rescale, multiplier = x scale x gate scale / output scale. The
 /// product of the two int8 differences is an exact int32. In place is allowed.
-inline void scale_channels_int8(std::size_t pixels, int channels, const std::int8_t* input,
+[[gnu::noinline]] inline void scale_channels_int8(std::size_t pixels, int channels, const std::int8_t* input,
                                 std::int32_t input_zero_point, const std::int8_t* gate, std::int32_t gate_zero_point,
                                 float multiplier, std::int32_t output_zero_point, std::int8_t* output) {
   for (std::size_t p = 0; p < pixels; ++p) {
@@ -66,7 +70,7 @@ inline void scale_channels_int8(std::size_t pixels, int channels, const std::int
 
 /// out = clamp(round(x * inverse_scale) + zero_point): a float tensor into int8 (inverse_scale is
 /// 1 / scale, computed once in float). NaN becomes -128.
-inline void quantize(std::size_t count, const float* input, float inverse_scale, std::int32_t zero_point,
+[[gnu::noinline]] inline void quantize(std::size_t count, const float* input, float inverse_scale, std::int32_t zero_point,
                      std::int8_t* output) {
   const float lowest = static_cast<float>(-128 - zero_point);
   const float highest = static_cast<float>(127 - zero_point);
@@ -79,7 +83,7 @@ inline void quantize(std::size_t count, const float* input, float inverse_scale,
 }
 
 /// out = scale * (q - zero_point).
-inline void dequantize(std::size_t count, const std::int8_t* input, float scale, std::int32_t zero_point,
+[[gnu::noinline]] inline void dequantize(std::size_t count, const std::int8_t* input, float scale, std::int32_t zero_point,
                        float* output) {
   for (std::size_t i = 0; i < count; ++i) output[i] = scale * static_cast<float>(input[i] - zero_point);
 }

@@ -9,9 +9,10 @@
 #include "joule/kernels/int8/requantize.hpp"
 #include "joule/core/target.hpp"
 
+// Not inlined: one copy of each kernel serves every layer, whatever its shape.
 namespace joule::inline JOULE_TARGET::kernels::pool {
 
-inline void global_average_int8(std::size_t pixels, int channels, const std::int8_t* input,
+[[gnu::noinline]] inline void global_average_int8(std::size_t pixels, int channels, const std::int8_t* input,
                                 std::int32_t input_zero_point, float multiplier, std::int32_t output_zero_point,
                                 std::int8_t* output) {
   for (int c = 0; c < channels; ++c) {
