@@ -25,7 +25,7 @@ from tool_cli import Failure, UsageError  # noqa: E402
 PROG = "export.py"
 DTYPE_CHOICES = ("f32", "f16", "bf16")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-LISTED = 8  # names per kind in a mismatch message: enough to see the pattern, still one line
+LISTED = tool_cli.LISTED
 
 
 def parse_args(argv):
@@ -93,12 +93,6 @@ def classifier_key(model):
     return f"{linears[-1]}.weight" if linears else None
 
 
-def _listing(kind, names):
-    shown = ", ".join(names[:LISTED])
-    more = f", ... ({len(names) - LISTED} more)" if len(names) > LISTED else ""
-    return f"{kind} ({len(names)}): {shown}{more}"
-
-
 def mismatch_message(model_name, classes, expected, given):
     """One line naming what differs between the zoo model's state dict and the user's, or None."""
     missing = [key for key in expected if key not in given]
@@ -112,11 +106,11 @@ def mismatch_message(model_name, classes, expected, given):
         return None
     parts = []
     if missing:
-        parts.append(_listing("missing keys", missing))
+        parts.append(tool_cli.listing("missing keys", missing))
     if unexpected:
-        parts.append(_listing("unexpected keys", unexpected))
+        parts.append(tool_cli.listing("unexpected keys", unexpected))
     if shapes:
-        parts.append(_listing("wrong shapes", shapes))
+        parts.append(tool_cli.listing("wrong shapes", shapes))
     hint = ""
     if given and all(key.startswith("module.") for key in given):
         hint = " (every key starts with 'module.': saved from DataParallel? strip the prefix)"
