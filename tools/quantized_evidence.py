@@ -225,6 +225,31 @@ def _probe_ops(engine, trials, tally):
             for name in names:
                 tally.add(f"{engine} hardswish", name, candidates[name], want)
 
+    # Hardsigmoid (output scale 1/256, zero point 0) on all 256 codes, same selection.
+    x_name = "plain x" if engine == "qnnpack" else "FMA x"
+    names = [f"rint(min(max(x + 3, 0), 6) / 6 * 256), {x_name}", f"rint(min(max(x + 3, 0), 6) * (1/6) * 256), {x_name}",
+             f"rint(clamp(x / 6 + 1/2, 0, 1) * 256), {x_name}"]
+    for alternative in names[1:]:
+        found = 0
+        for _ in range(trials * 2000):
+            if found >= max(1, trials // 2):
+                break
+            si, zi = f32(rng.uniform(0.005, 0.1)), int(rng.integers(0, 256))
+            if engine == "qnnpack":
+                x = (codes - zi).astype(f32) * si
+            else:
+                x = ref.fma32(si, codes.astype(f32), si * f32(-zi))
+            gate = ref._hard_gate(x)
+            candidates = {names[0]: gate / f32(6), names[1]: gate * recip(f32(6)),
+                          names[2]: np.clip(x / f32(6) + f32(0.5), f32(0), f32(1))}
+            candidates = {name: np.clip(np.rint(v * f32(256)), 0, 255) for name, v in candidates.items()}
+            if not (candidates[alternative] != candidates[names[0]]).any():
+                continue
+            found += 1
+            want = torch.nn.functional.hardsigmoid(qtensor(np.tile(codes, 4), si, zi)).int_repr().numpy()[:256]
+            for name in names:
+                tally.add(f"{engine} hardsigmoid", name, candidates[name], want)
+
     # Squeeze-excite multiply: all products of two codes, for scales where the multipliers
     # (s_a*s_b)*(1/s_out), s_a*(s_b*(1/s_out)) and (s_a*s_b)/s_out round differently.
     product_codes = (np.repeat(np.arange(256), 256), np.tile(np.arange(256), 256))
