@@ -3,10 +3,14 @@
 
   export.py MODEL [--state-dict FILE.pt] [--seed S] [--classes N] [--dtype f32|f16|bf16]
             [-o OUT.safetensors] [--header OUT.hpp [--name IDENT] [--joule PATH]]
+  export.py MODEL --quantized QSTATE.pt [--engine qnnpack|onednn] -o OUT.safetensors
 
 With --state-dict, the weights are a user's: a state_dict saved with torch.save (or a whole
 pickled module), checked name by name and shape by shape against the zoo model. Without it, the
 model is randomized from --seed exactly as golden.py randomizes it, so both give the same file.
+
+With --quantized, the state dict is an int8 one from torchvision's quantizable mobilenet_v2 or
+mobilenet_v3_large, and the file is in joule's quantized format (quantized_export.py).
 
 Exit status: 0 success, 2 usage error, 1 any other error; errors are one line on stderr.
 """
@@ -19,13 +23,14 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import quantized_export  # noqa: E402
 import tool_cli  # noqa: E402
 from tool_cli import Failure, UsageError  # noqa: E402
 
 PROG = "export.py"
 DTYPE_CHOICES = ("f32", "f16", "bf16")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-LISTED = 8  # names per kind in a mismatch message: enough to see the pattern, still one line
+LISTED = tool_cli.LISTED
 
 
 def parse_args(argv):
@@ -35,14 +40,31 @@ def parse_args(argv):
     parser.add_argument("--seed", type=tool_cli.seed, help="seed of the random weights (default 0)")
     parser.add_argument("--classes", type=tool_cli.positive_int,
                         help="classifier outputs (default: the state dict's, else 1000)")
-    parser.add_argument("--dtype", choices=DTYPE_CHOICES, default="f32",
+    parser.add_argument("--dtype", choices=DTYPE_CHOICES,
                         help="floating-point type of the stored tensors (default f32)")
+    parser.add_argument("--quantized", metavar="QSTATE.pt",
+                        help="a torch.save'd quantized state_dict (mobilenet_v2, mobilenet_v3_large)")
+    parser.add_argument("--engine", choices=("qnnpack", "onednn"),
+                        help="with --quantized: the engine it was quantized for (default: "
+                             "per-tensor weights qnnpack, per-channel onednn)")
     parser.add_argument("-o", "--output", metavar="OUT.safetensors")
     parser.add_argument("--header", metavar="OUT.hpp", help="also write a C++ header via joule")
     parser.add_argument("--name", metavar="IDENT", help="C++ name in the header (default: MODEL_weights)")
     parser.add_argument("--joule", metavar="PATH", help="the joule program (default: found)")
     args = parser.parse_args(argv)
 
+    if args.quantized is not None:
+        given = [option for option, value in (("--state-dict", args.state_dict), ("--seed", args.seed),
+                                              ("--classes", args.classes), ("--dtype", args.dtype),
+                                              ("--header", args.header)) if value is not None]
+        if given:
+            parser.error(f"{given[0]} does not go with --quantized (int8 weights from the state dict, -o only)")
+        if not args.output:
+            parser.error("nothing to write: give -o OUT.safetensors")
+        if args.model not in quantized_export.MODELS:
+            parser.error(f"--quantized supports {' and '.join(quantized_export.MODELS)}, not {args.model}")
+    elif args.engine is not None:
+        parser.error("--engine goes with --quantized")
     if not args.output and not args.header:
         parser.error("nothing to write: give -o OUT.safetensors and/or --header OUT.hpp")
     if args.state_dict is not None and args.seed is not None:
@@ -53,6 +75,8 @@ def parse_args(argv):
         parser.error(f"--name {args.name!r} is not a C++ identifier")
     if args.seed is None:
         args.seed = 0
+    if args.dtype is None:
+        args.dtype = "f32"
     return parser, args
 
 
@@ -93,12 +117,6 @@ def classifier_key(model):
     return f"{linears[-1]}.weight" if linears else None
 
 
-def _listing(kind, names):
-    shown = ", ".join(names[:LISTED])
-    more = f", ... ({len(names) - LISTED} more)" if len(names) > LISTED else ""
-    return f"{kind} ({len(names)}): {shown}{more}"
-
-
 def mismatch_message(model_name, classes, expected, given):
     """One line naming what differs between the zoo model's state dict and the user's, or None."""
     missing = [key for key in expected if key not in given]
@@ -112,11 +130,11 @@ def mismatch_message(model_name, classes, expected, given):
         return None
     parts = []
     if missing:
-        parts.append(_listing("missing keys", missing))
+        parts.append(tool_cli.listing("missing keys", missing))
     if unexpected:
-        parts.append(_listing("unexpected keys", unexpected))
+        parts.append(tool_cli.listing("unexpected keys", unexpected))
     if shapes:
-        parts.append(_listing("wrong shapes", shapes))
+        parts.append(tool_cli.listing("wrong shapes", shapes))
     hint = ""
     if given and all(key.startswith("module.") for key in given):
         hint = " (every key starts with 'module.': saved from DataParallel? strip the prefix)"
@@ -178,6 +196,9 @@ def export(args):
         joule_models.lookup(args.model)
     except joule_models.UnknownModel as error:
         raise UsageError(str(error)) from None
+    if args.quantized is not None:
+        export_quantized(args)
+        return
     joule = tool_cli.find_joule(args.joule) if args.header else None
 
     tool_cli.limit_threads()
@@ -217,6 +238,26 @@ def export(args):
                                  os.path.abspath(args.header), ident, cwd=scratch)
             written.append(f"{args.header} ({ident})")
     print(f"{args.model}, {classes} classes, {source}: wrote " + ", ".join(written))
+
+
+def export_quantized(args):
+    import safetensors_file
+
+    tool_cli.limit_threads()
+    state = quantized_export.load_state(args.quantized)
+    tensors, metadata, notes = quantized_export.convert(args.quantized, args.model, state, args.engine)
+    try:
+        size = safetensors_file.save(tensors, args.output, metadata)
+    except OSError as error:
+        raise Failure(f"cannot write {args.output}: {error.strerror or error}") from None
+    engine = notes["engine"]
+    if args.engine is None:
+        scheme = "per-tensor" if engine == "qnnpack" else "per-channel"
+        engine += f" (from its {scheme} weights)"
+    left_out = notes["unused_skip_adds"]
+    skipped = f"; left out {left_out} skip_add of blocks without a residual" if left_out else ""
+    print(f"{args.model}, {notes['classes']} classes, int8 for {engine}, "
+          f"{metadata['joule.source']}: wrote {args.output} ({len(tensors)} tensors, {size:,} bytes{skipped})")
 
 
 def main(argv=None):

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import textwrap
 import unittest
+import unittest.mock
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TOOLS)
@@ -29,6 +30,7 @@ import export  # noqa: E402
 import golden  # noqa: E402
 import joule_models  # noqa: E402
 import safetensors_file  # noqa: E402
+import tool_cli  # noqa: E402
 import zoo_registry  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
@@ -74,6 +76,21 @@ def run_tool(script, *args, env=None):
     full_env = dict(os.environ, **(env or {}))
     return subprocess.run([PYTHON, os.path.join(TOOLS, script), *map(str, args)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=full_env)
+
+
+def run_main(module, *args):
+    """(exit status, stdout, stderr) of a tool's main() called in this process: the programs'
+    contract without starting PyTorch again (a few seconds each on a small machine)."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = module.main([str(arg) for arg in args])
+        except SystemExit as exit:  # argparse's usage errors
+            status = exit.code
+    return status, out.getvalue(), err.getvalue()
 
 
 class TempDirTest(unittest.TestCase):
@@ -180,6 +197,31 @@ class SafetensorsTest(TempDirTest):
         data = struct.pack("<Q", len(header)) + header + bytes(8)
         with self.assertRaisesRegex(safetensors_file.FormatError, "do not fit"):
             safetensors_file.parse(data)
+
+    def test_int8_and_rank_zero(self):
+        # What the quantized format stores: I8 weights, F32 and I32 scalars (shape []).
+        tensors = {
+            "w": np.array([[-128, 127], [0, -1]], dtype=np.int8),
+            "w_t": torch.tensor([5, -7, 3], dtype=torch.int8),
+            "s": np.array(0.25, dtype=np.float32),
+            "z": np.array(-128, dtype=np.int32),
+            "zt": torch.tensor(-3, dtype=torch.int32),
+        }
+        path = self.path("q.safetensors")
+        safetensors_file.save(tensors, path)
+        header, _, _ = safetensors_file.read_raw(path)
+        self.assertEqual({name: (e["dtype"], e["shape"]) for name, e in header.items()},
+                         {"w": ("I8", [2, 2]), "w_t": ("I8", [3]), "s": ("F32", []),
+                          "z": ("I32", []), "zt": ("I32", [])})
+        arrays, _ = safetensors_file.load_numpy(path)
+        for name, value in tensors.items():
+            expected = value.numpy() if isinstance(value, torch.Tensor) else value
+            self.assertEqual(arrays[name].dtype, expected.dtype, name)
+            np.testing.assert_array_equal(arrays[name], expected)
+        loaded, _ = safetensors_file.load_torch(path)
+        self.assertEqual(loaded["w"].dtype, torch.int8)
+        self.assertEqual(loaded["z"].shape, torch.Size([]))
+        self.assertEqual(int(loaded["z"]), -128)
 
     def test_unsupported_dtype(self):
         with self.assertRaises(safetensors_file.FormatError):
@@ -454,6 +496,350 @@ class GoldenAndParityTest(TempDirTest):
 
         done = run_tool("parity.py", "nope", "--joule", fake, "--work", work)
         self.assertEqual(done.returncode, 2)
+
+
+class QuantizedTest(unittest.TestCase):
+    """golden_quantized.py -> export.py --quantized -> quantized_reference.py, and the exporter's
+    format and errors. One small golden case (one calibration image) per model and engine is
+    made once for the class: about 12 s of the class's 25 s of CPU time."""
+
+    CASES = [("mobilenet_v2", "qnnpack"), ("mobilenet_v2", "onednn"),
+             ("mobilenet_v3_large", "qnnpack"), ("mobilenet_v3_large", "onednn")]
+
+    @classmethod
+    def setUpClass(cls):
+        import golden_quantized
+
+        cls._tmp = tempfile.TemporaryDirectory(prefix="joule-quantized-test-")
+        cls.tmp = cls._tmp.name
+        for model, engine in cls.CASES:
+            golden_quantized.make_case(model, engine, cls.case_dir(model, engine), seed=3,
+                                       calibration_batches=1)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls._tmp.cleanup()
+
+    @classmethod
+    def case_dir(cls, model, engine):
+        return os.path.join(cls.tmp, f"{model}_{engine}")
+
+    def qstate(self, model, engine):
+        return torch.load(os.path.join(self.case_dir(model, engine), "qstate.pt"))
+
+    def convert(self, model, engine, state=None):
+        import quantized_export
+
+        state = self.qstate(model, engine) if state is None else state
+        return quantized_export.convert("q.pt", model, state)
+
+    def save(self, state, name):
+        path = os.path.join(self.tmp, name)
+        torch.save(state, path)
+        return path
+
+    # -- the format ------------------------------------------------------------------------------
+
+    def test_names_dtypes_and_shapes_follow_the_float_model(self):
+        for model, engine in [("mobilenet_v2", "qnnpack"), ("mobilenet_v3_large", "onednn")]:
+            tensors, metadata, _ = self.convert(model, engine)
+            float_state = joule_models.build(model).state_dict()
+            convs = [name[:-len(".weight")] for name, value in float_state.items()
+                     if name.endswith(".weight") and value.dim() in (2, 4)]
+            for prefix in convs:
+                out = float_state[f"{prefix}.weight"].shape[0]
+                self.assertEqual(tensors[f"{prefix}.weight"].dtype, np.int8, prefix)
+                self.assertEqual(tensors[f"{prefix}.weight"].shape, tuple(float_state[f"{prefix}.weight"].shape))
+                for part, dtype, shape in [("weight_scale", np.float32, (out,)), ("bias", np.float32, (out,)),
+                                           ("scale", np.float32, ()), ("zero_point", np.int32, ())]:
+                    value = tensors[f"{prefix}.{part}"]
+                    self.assertEqual((value.dtype, value.shape), (dtype, shape), f"{prefix}.{part}")
+            # BatchNorm is folded: none of its names remain.
+            self.assertFalse([name for name in tensors if name.endswith("running_mean")])
+            self.assertEqual((tensors["quant.scale"].shape, tensors["quant.zero_point"].dtype), ((), np.int32))
+            self.assertEqual(metadata["joule.quantized"], "int8")
+            self.assertEqual(metadata["joule.engine"], engine)
+            self.assertEqual(metadata["joule.model"], model)
+            self.assertEqual(metadata.get("joule.relu6"), "relu" if model == "mobilenet_v2" else None)
+
+    def test_mobilenet_v2_names(self):
+        tensors, _, notes = self.convert("mobilenet_v2", "qnnpack")
+        # The projection of an expanding block is conv.2 (conv.3 was its BatchNorm).
+        self.assertEqual(tensors["features.2.conv.2.weight"].shape, (24, 96, 1, 1))
+        self.assertEqual(tensors["features.1.conv.1.weight"].shape, (16, 32, 1, 1))
+        self.assertEqual(tensors["classifier.1.weight"].shape, (1000, 1280))
+        residual = {name.split(".")[1] for name in tensors if name.endswith("skip_add.scale")}
+        self.assertEqual(residual, {"3", "5", "6", "8", "9", "10", "12", "13", "15", "16"})
+        self.assertEqual(notes["unused_skip_adds"], 7)
+
+    def test_mobilenet_v3_names(self):
+        tensors, _, _ = self.convert("mobilenet_v3_large", "onednn")
+        for name in ["features.0.2.scale", "features.16.2.zero_point", "features.7.block.0.2.scale",
+                     "classifier.0.activation.scale", "classifier.0.activation.zero_point",
+                     "features.4.block.2.fc1.weight", "features.4.block.2.fc2.bias",
+                     "features.4.block.2.skip_mul.scale", "features.15.skip_add.zero_point"]:
+            self.assertIn(name, tensors)
+        self.assertEqual(float(tensors["features.4.block.2.scale_activation.scale"]), 1 / 256)
+        self.assertEqual(int(tensors["features.4.block.2.scale_activation.zero_point"]), -128)
+        self.assertNotIn("classifier.1.scale", tensors)
+        self.assertNotIn("features.2.skip_add.scale", tensors)  # stride 2: no residual
+
+    def test_values_and_zero_point_shift(self):
+        for model, engine in [("mobilenet_v2", "qnnpack"), ("mobilenet_v3_large", "onednn")]:
+            state = self.qstate(model, engine)
+            tensors, _, _ = self.convert(model, engine, dict(state))
+            weight = state["features.1.conv.0.0.weight" if model == "mobilenet_v2" else "features.1.block.0.0.weight"]
+            prefix = "features.1.conv.0.0" if model == "mobilenet_v2" else "features.1.block.0.0"
+            np.testing.assert_array_equal(tensors[f"{prefix}.weight"], weight.int_repr().numpy())
+            if engine == "qnnpack":  # per-tensor: the one scale, repeated
+                np.testing.assert_array_equal(tensors[f"{prefix}.weight_scale"],
+                                              np.full(weight.shape[0], weight.q_scale(), np.float32))
+            else:
+                np.testing.assert_array_equal(tensors[f"{prefix}.weight_scale"],
+                                              weight.q_per_channel_scales().numpy().astype(np.float32))
+            np.testing.assert_array_equal(tensors[f"{prefix}.bias"], state[f"{prefix}.bias"].detach().numpy())
+            for source in [prefix, "quant"]:
+                self.assertEqual(int(tensors[f"{source}.zero_point"]), int(state[f"{source}.zero_point"]) - 128)
+                self.assertEqual(float(tensors[f"{source}.scale"]), float(state[f"{source}.scale"]))
+            packed = state["classifier.1._packed_params._packed_params" if model == "mobilenet_v2"
+                           else "classifier.3._packed_params._packed_params"]
+            linear = "classifier.1" if model == "mobilenet_v2" else "classifier.3"
+            np.testing.assert_array_equal(tensors[f"{linear}.weight"], packed[0].int_repr().numpy())
+            np.testing.assert_array_equal(tensors[f"{linear}.bias"], packed[1].detach().numpy())
+
+    # -- errors ----------------------------------------------------------------------------------
+
+    def test_unknown_key_is_named(self):
+        import quantized_export
+
+        state = self.qstate("mobilenet_v2", "qnnpack")
+        state["features.3.conv.9.weight"] = state["features.3.conv.2.weight"]
+        with self.assertRaisesRegex(tool_cli.Failure, r"unexpected keys \(1\): features\.3\.conv\.9\.weight"):
+            quantized_export.convert("q.pt", "mobilenet_v2", state)
+        del state["features.3.conv.9.weight"]
+        state.pop("features.5.conv.1.0.bias")
+        state.pop("features.5.conv.1.0.scale")
+        with self.assertRaisesRegex(tool_cli.Failure, r"missing keys \(1\): features\.5\.conv\.1\.0\.scale"):
+            quantized_export.convert("q.pt", "mobilenet_v2", state)
+
+    def test_wrong_shape_and_wrong_model(self):
+        import quantized_export
+
+        state = self.qstate("mobilenet_v2", "qnnpack")
+        state["features.0.0.weight"] = state["features.1.conv.0.0.weight"]
+        with self.assertRaisesRegex(tool_cli.Failure, r"wrong shapes \(1\): features\.0\.0\.weight \[32, 1, 3, 3\]"):
+            quantized_export.convert("q.pt", "mobilenet_v2", state)
+        with self.assertRaisesRegex(tool_cli.Failure, "not a quantized mobilenet_v3_large"):
+            quantized_export.convert("q.pt", "mobilenet_v3_large", self.qstate("mobilenet_v2", "qnnpack"))
+
+    def test_float_weight_in_a_quantized_state_dict(self):
+        import quantized_export
+
+        state = self.qstate("mobilenet_v2", "onednn")
+        state["features.0.0.weight"] = state["features.0.0.weight"].dequantize()
+        with self.assertRaisesRegex(tool_cli.Failure, "features.0.0.weight: not a quantized tensor"):
+            quantized_export.convert("q.pt", "mobilenet_v2", state)
+
+    def test_hardswish_parameters_missing(self):
+        # What PyTorch 1.13's qmodel.state_dict() alone gives for MobileNetV3.
+        hardswish = [name for name, module in joule_models.build("mobilenet_v3_large").named_modules()
+                     if isinstance(module, torch.nn.Hardswish)]
+        state = self.qstate("mobilenet_v3_large", "qnnpack")
+        for name in hardswish:
+            del state[f"{name}.scale"], state[f"{name}.zero_point"]
+        path = self.save(state, "v3_no_hardswish.pt")
+        status, _, stderr = run_main(export, "mobilenet_v3_large", "--quantized", path, "-o", os.path.join(self.tmp, "x.st"))
+        self.assertEqual(status, 1, stderr)
+        self.assertEqual(len(stderr.splitlines()), 1, stderr)
+        self.assertIn("no output scale and zero point for 21 Hardswish layers", stderr)
+        self.assertIn("pytorch/pytorch#91877", stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "x.st")))
+
+    def test_usage_errors(self):
+        import golden_quantized
+
+        qstate = os.path.join(self.case_dir("mobilenet_v2", "qnnpack"), "qstate.pt")
+        float_state = os.path.join(self.case_dir("mobilenet_v2", "qnnpack"), "float_state.pt")
+        out = os.path.join(self.tmp, "u.safetensors")
+        for args, message in [
+            (("efficientnet_b0", "--quantized", qstate, "-o", out), "--quantized supports mobilenet_v2 and"),
+            (("mobilenet_v2", "--quantized", qstate, "--dtype", "f16", "-o", out), "--dtype does not go with"),
+            (("mobilenet_v2", "--quantized", qstate), "nothing to write"),
+            (("mobilenet_v2", "--engine", "onednn", "-o", out), "--engine goes with --quantized"),
+        ]:
+            status, _, stderr = run_main(export, *args)
+            self.assertEqual(status, 2, (args, stderr))
+            self.assertEqual(len(stderr.splitlines()), 1, stderr)
+            self.assertIn(message, stderr)
+        # As a program: a float state dict is a usage error too.
+        done = run_tool("export.py", "mobilenet_v2", "--quantized", float_state, "-o", out)
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertEqual(len(done.stderr.splitlines()), 1, done.stderr)
+        self.assertIn("not a quantized state dict", done.stderr)
+        self.assertFalse(os.path.exists(out))
+        done = run_tool("golden_quantized.py", "mobilenet_v3_small", "--engine", "qnnpack", "--out", self.tmp)
+        self.assertEqual(done.returncode, 2, done.stderr)
+        self.assertIn("int8 golden cases exist for mobilenet_v2, mobilenet_v3_large", done.stderr)
+        status, _, _ = run_main(golden_quantized, "mobilenet_v2", "--engine", "fbgemm", "--out", self.tmp)
+        self.assertEqual(status, 2)
+
+    # -- golden case, export, reference: the same integers as PyTorch ----------------------------
+
+    def test_golden_files(self):
+        directory = self.case_dir("mobilenet_v3_large", "onednn")
+        x = np.load(os.path.join(directory, "input.npy"))
+        y = np.load(os.path.join(directory, "expected.npy"))
+        self.assertEqual((x.shape, x.dtype), ((1, 224, 224, 3), np.float32))
+        self.assertEqual((y.shape, y.dtype), ((1, 1000), np.float32))
+        float_state = torch.load(os.path.join(directory, "float_state.pt"))
+        reference = joule_models.random_model("mobilenet_v3_large", seed=3).state_dict()
+        self.assertEqual(set(float_state), set(reference))
+        self.assertTrue(all(torch.equal(float_state[k], reference[k]) for k in reference))
+        with open(os.path.join(directory, "case.json")) as file:
+            case = json.load(file)
+        self.assertEqual((case["engine"], case["seed"], case["calibration_batches"]), ("onednn", 3, 1))
+
+    def test_golden_is_deterministic(self):
+        import golden_quantized
+
+        again = os.path.join(self.tmp, "again")
+        golden_quantized.make_case("mobilenet_v2", "qnnpack", again, seed=3, calibration_batches=1)
+        first = self.case_dir("mobilenet_v2", "qnnpack")
+        for name in ["input.npy", "expected.npy"]:
+            np.testing.assert_array_equal(np.load(os.path.join(again, name)), np.load(os.path.join(first, name)))
+        a, b = torch.load(os.path.join(again, "qstate.pt")), self.qstate("mobilenet_v2", "qnnpack")
+        self.assertEqual(set(a), set(b))
+        for key, value in a.items():
+            if isinstance(value, torch.Tensor):
+                self.assertTrue(torch.equal(value.int_repr() if value.is_quantized else value,
+                                            b[key].int_repr() if b[key].is_quantized else b[key]), key)
+
+    def test_reference_reproduces_pytorch(self):
+        # Bit-exact on both engines: every output integer equal. On onednn the reference takes the
+        # CPU's accumulation (int16 pairs without VNNI) and ATen's vector width from this machine,
+        # as PyTorch did when the case was made a moment ago.
+        for index, (model, engine) in enumerate(self.CASES):
+            with self.subTest(model=model, engine=engine):
+                directory = self.case_dir(model, engine)
+                weights = os.path.join(directory, "q.safetensors")
+                args = (model, "--quantized", os.path.join(directory, "qstate.pt"), "-o", weights)
+                if index == 0:  # once as a program, then in this process (saves starting PyTorch)
+                    done = run_tool("export.py", *args)
+                    status, stdout, stderr = done.returncode, done.stdout, done.stderr
+                else:
+                    status, stdout, stderr = run_main(export, *args)
+                self.assertEqual(status, 0, stderr)
+                self.assertIn(f"int8 for {engine}", stdout)
+                done = run_tool("quantized_reference.py", weights, "--input", os.path.join(directory, "input.npy"),
+                                "--output", os.path.join(directory, "actual.npy"),
+                                "--expected", os.path.join(directory, "expected.npy"))
+                self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+                self.assertIn("equal to expected: 1000/1000 (max difference 0 steps)", done.stdout)
+                actual = np.load(os.path.join(directory, "actual.npy"))
+                # (q - z) * s in float32 is PyTorch's dequantization too: the floats are equal.
+                np.testing.assert_array_equal(actual, np.load(os.path.join(directory, "expected.npy")))
+
+    def test_reference_reports_a_mismatch(self):
+        directory = self.case_dir("mobilenet_v2", "qnnpack")
+        weights = os.path.join(self.tmp, "v2_qnnpack.safetensors")
+        tensors, metadata, _ = self.convert("mobilenet_v2", "qnnpack")
+        safetensors_file.save(tensors, weights, metadata)
+        # The same integers read with the other engine's formulas are no longer PyTorch's.
+        done = run_tool("quantized_reference.py", weights, "--input", os.path.join(directory, "input.npy"),
+                        "--engine", "onednn", "--expected", os.path.join(directory, "expected.npy"))
+        self.assertEqual(done.returncode, 1, done.stdout + done.stderr)
+        self.assertRegex(done.stdout, r"equal to expected: \d+/1000")
+        done = run_tool("quantized_reference.py", weights, "--input", os.path.join(directory, "expected.npy"))
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("input shape [1, 1000]", done.stderr)
+        done = run_tool("quantized_reference.py", weights, "--input", os.path.join(directory, "input.npy"),
+                        "--engine", "fbgemm")
+        self.assertEqual(done.returncode, 2)
+
+
+class QuantizedOpsTest(unittest.TestCase):
+    """quantized_reference.py's ops against PyTorch's on data chosen to separate the candidate
+    formulas (ties, FMA-sensitive values). docs/quantization-pytorch.md has the full evidence."""
+
+    def setUp(self):
+        import quantized_reference
+
+        self.ref = quantized_reference
+        self.rng = np.random.default_rng(11)
+        self.addCleanup(setattr, torch.backends.quantized, "engine", torch.backends.quantized.engine)
+
+    def qtensor(self, values_u8, scale, zero_point):
+        """A PyTorch quint8 NCHW (1, C, H, W) tensor and the reference's NHWC int8 twin."""
+        torch_q = torch._make_per_tensor_quantized_tensor(
+            torch.from_numpy(values_u8.astype(np.uint8)), float(scale), int(zero_point))
+        nhwc = values_u8[0].transpose(1, 2, 0).astype(np.int32) - 128
+        return torch_q.contiguous(memory_format=torch.channels_last), self.ref.QTensor(nhwc, scale, zero_point - 128)
+
+    def to_int8(self, torch_q):
+        return torch_q.int_repr().numpy()[0].transpose(1, 2, 0).astype(np.int32) - 128
+
+    def test_add(self):
+        from torch.ao.nn.quantized import QFunctional
+
+        for engine in ["qnnpack", "onednn"]:
+            torch.backends.quantized.engine = engine
+            options = self.ref.Options(engine, "exact", self.ref.detect_capability())
+            for _ in range(20):
+                scales = self.rng.uniform(0.002, 0.05, 3).astype(np.float32)
+                zeros = self.rng.integers(0, 256, 3)
+                shape = (1, 8, 9, 13)  # 936 elements: a tail outside ATen's vector loop
+                ta, a = self.qtensor(self.rng.integers(0, 256, shape), scales[0], zeros[0])
+                tb, b = self.qtensor(self.rng.integers(0, 256, shape), scales[1], zeros[1])
+                f = QFunctional()
+                f.scale, f.zero_point = float(scales[2]), int(zeros[2])
+                got = self.ref.add(a, b, scales[2], zeros[2] - 128, options).values
+                np.testing.assert_array_equal(got, self.to_int8(f.add(ta, tb)), engine)
+
+    def test_pool_ties(self):
+        # Sums exactly halfway between two outputs: the engines resolve them differently.
+        for engine in ["qnnpack", "onednn"]:
+            torch.backends.quantized.engine = engine
+            options = self.ref.Options(engine, "exact", "avx2")
+            for _ in range(4):
+                c, h = 64, 14
+                values = self.rng.integers(0, 256, (c, h * h))
+                zero = int(self.rng.integers(0, 256))
+                for channel in range(0, c, 2):  # make every other channel a tie
+                    total = values[channel].sum() - zero * h * h
+                    missing = (total // (h * h)) * h * h + h * h // 2 - total
+                    for index in range(h * h):
+                        step = int(np.clip(values[channel, index] + missing, 0, 255)) - values[channel, index]
+                        values[channel, index] += step
+                        missing -= step
+                tx, x = self.qtensor(values.reshape(1, c, h, h), np.float32(self.rng.uniform(0.01, 0.2)), zero)
+                want = torch.nn.functional.adaptive_avg_pool2d(tx, 1)
+                got = self.ref.global_average_pool(x, options).values
+                np.testing.assert_array_equal(got.reshape(-1), self.to_int8(want).reshape(-1), engine)
+
+    def test_hardswish_and_hardsigmoid(self):
+        from torch.ao.nn.quantized.functional import hardswish
+
+        codes = np.tile(np.arange(256), 4).reshape(1, 4, 16, 16)
+        for engine in ["qnnpack", "onednn"]:
+            torch.backends.quantized.engine = engine
+            options = self.ref.Options(engine, "exact", self.ref.detect_capability())
+            for _ in range(40):
+                scale_in, scale_out = np.float32(self.rng.uniform(0.005, 0.1)), np.float32(self.rng.uniform(0.005, 0.05))
+                zero_in, zero_out = (int(z) for z in self.rng.integers(0, 256, 2))
+                tx, x = self.qtensor(codes, scale_in, zero_in)
+                want = hardswish(tx, float(scale_out), zero_out)
+                got = self.ref.hardswish(x, scale_out, zero_out - 128, options).values
+                np.testing.assert_array_equal(got, self.to_int8(want), engine)
+                got = self.ref.hardsigmoid(x, options).values
+                np.testing.assert_array_equal(got, self.to_int8(torch.nn.functional.hardsigmoid(tx)), engine)
+
+    def test_detection_follows_the_environment(self):
+        with unittest.mock.patch.dict(os.environ, {"ONEDNN_MAX_CPU_ISA": "AVX2"}):
+            self.assertEqual(self.ref.detect_accumulation(), "int16-pairs")
+        with unittest.mock.patch.dict(os.environ, {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_VNNI"}):
+            self.assertEqual(self.ref.detect_accumulation(), "exact")
+        with unittest.mock.patch.dict(os.environ, {"ATEN_CPU_CAPABILITY": "default"}):
+            self.assertEqual(self.ref.detect_capability(), "default")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
+LISTED = 8  # names per kind in a mismatch message: enough to see the pattern, still one line
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # Where the project's presets put the program, tried after $PATH. The target lives in
@@ -95,6 +97,13 @@ def one_line(text):
     """The last nonempty line of a program's stderr, to quote it in our own one-line message."""
     lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
     return lines[-1] if lines else "(no message)"
+
+
+def listing(kind, names):
+    """'kind (N): a, b, ... (M more)': at most LISTED names, so that a message stays one line."""
+    shown = ", ".join(names[:LISTED])
+    more = f", ... ({len(names) - LISTED} more)" if len(names) > LISTED else ""
+    return f"{kind} ({len(names)}): {shown}{more}"
 
 
 def report(prog, message):
