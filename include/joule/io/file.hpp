@@ -133,6 +133,31 @@ inline Status read_file(const std::string& path, std::vector<unsigned char>& byt
   return status;
 }
 
+/// Reads the first `count` bytes of the file (all of it when shorter) into `bytes`, so that a
+/// reader can refuse a bad length field before it reads a file of any size.
+inline Status read_file_head(const std::string& path, std::size_t count,
+                             std::vector<unsigned char>& bytes) {
+  bytes.clear();
+  errno = 0;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return detail::os_error("cannot open", path, errno);
+  Status status;
+  try {
+    bytes.resize(count);
+    errno = 0;
+    const std::size_t got = count == 0 ? 0 : std::fread(bytes.data(), 1, count, file);
+    if (got < count && std::ferror(file)) status = detail::os_error("cannot read", path, errno);
+    bytes.resize(got);
+  } catch (const std::exception&) {
+    status = Status::error(ErrorCode::io_error, "out of memory reading '");
+    detail::append_quoted(status, path, 200);
+    status.append("'");
+  }
+  std::fclose(file);
+  if (!status.ok()) bytes.clear();
+  return status;
+}
+
 /// Writes `bytes` as the whole content of `path`, replacing it. Write and close errors (a full
 /// disk shows up at close) are both reported.
 inline Status write_file(const std::string& path, std::span<const unsigned char> bytes) {
