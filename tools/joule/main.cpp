@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <fstream>
@@ -131,25 +132,62 @@ int command_info(const std::string& name, bool json) {
   return 0;
 }
 
+/// The index of element `flat` of an array of `shape` in C order, as "(n, h, w, c)".
+std::string index_text(const std::vector<std::int64_t>& shape, std::size_t flat) {
+  std::vector<std::int64_t> index(shape.size());
+  for (std::size_t axis = shape.size(); axis-- > 0;) {
+    const auto extent = static_cast<std::size_t>(shape[axis]);
+    index[axis] = static_cast<std::int64_t>(flat % extent);
+    flat /= extent;
+  }
+  return shape_text(index);
+}
+
+/// The input of `joule run`: float32, NHWC with the model's height, width and channels, with or
+/// without the batch axis of 1, and finite. Each refusal names what the model takes.
+io::NpyArray read_input(const std::string& name, const Model& model,
+                        const std::string& input_path) {
+  const Extent in = model.input();
+  const std::vector<std::int64_t> hwc{in.height, in.width, in.channels};
+  const std::vector<std::int64_t> nhwc{1, in.height, in.width, in.channels};
+  const std::string takes =
+      name + " takes float32 " + shape_text(nhwc) + " or " + shape_text(hwc) + " (NHWC)";
+  io::NpyArray input;
+  if (Status s = io::read_npy(input_path, input); !s.ok()) {
+    std::string message(s.message());
+    if (s.code() == ErrorCode::type_mismatch) message += "; " + takes;
+    throw Failure{exit_failure, message};
+  }
+  if (input.type != io::NpyArray::Type::float32) {
+    throw Failure{exit_failure,
+                  input_path + ": the input is int8 " + shape_text(input.shape) + ", " + takes};
+  }
+  if (input.shape != hwc && input.shape != nhwc) {
+    throw Failure{exit_failure,
+                  input_path + ": the input has shape " + shape_text(input.shape) + ", " + takes};
+  }
+  // A NaN or an infinity would spread through every layer into an output that looks like an
+  // answer: refuse the input and say where the first one is.
+  const auto bad = std::find_if(input.floats.begin(), input.floats.end(),
+                                [](float x) { return !std::isfinite(x); });
+  if (bad != input.floats.end()) {
+    const auto flat = static_cast<std::size_t>(bad - input.floats.begin());
+    const std::string what = std::isnan(*bad) ? "NaN" : *bad > 0 ? "+inf" : "-inf";
+    throw Failure{exit_failure, input_path + ": element " + index_text(input.shape, flat) +
+                                    " (flat index " + std::to_string(flat) + ") is " + what + "; " +
+                                    name + " takes finite values (NaN and infinities are refused)"};
+  }
+  return input;
+}
+
 int command_run(const std::string& name, const std::string& weights, const std::string& input_path,
                 const std::string& output_path, int threads) {
   check_threads(threads);
   const auto model = find_model(name).make();
   model->set_threads(threads);
+  // The input first: it is small, and a wrong one should not wait for the weights to load.
+  const io::NpyArray input = read_input(name, *model, input_path);
   load_weights(*model, name, weights);
-
-  io::NpyArray input;
-  if (Status s = io::read_npy(input_path, input); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
-  const Extent in = model->input();
-  const std::vector<std::int64_t> hwc{in.height, in.width, in.channels};
-  const std::vector<std::int64_t> nhwc{1, in.height, in.width, in.channels};
-  if (input.type != io::NpyArray::Type::float32) {
-    throw Failure{exit_failure, input_path + ": the input must be float32"};
-  }
-  if (input.shape != hwc && input.shape != nhwc) {
-    throw Failure{exit_failure, input_path + ": the input has shape " + shape_text(input.shape) + ", " + name +
-                                    " takes " + shape_text(nhwc) + " or " + shape_text(hwc) + " (NHWC)"};
-  }
 
   const Extent out = model->output();
   std::vector<float> output(out.size());
@@ -268,7 +306,8 @@ int run_command_line(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "run a model on an input with weights from a safetensors file");
   run->add_option("model", model, "model name")->required();
   run->add_option("--weights", weights, "safetensors file with torchvision state_dict names")->required();
-  run->add_option("--input", input, "float32 .npy, NHWC (1,H,W,3) or (H,W,3)")->required();
+  run->add_option("--input", input, "float32 .npy, NHWC (1,H,W,3) or (H,W,3), finite values")
+      ->required();
   run->add_option("--output", output, "float32 .npy to write, (1, classes)")->required();
   run->add_option("--threads", threads, "worker threads");
   CLI::App* bench = app.add_subcommand("bench", "time a model (random weights)");
