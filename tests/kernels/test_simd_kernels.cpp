@@ -63,40 +63,59 @@ TEST_CASE("dispatched kernels report the SIMD path when the build has SIMD", "[k
   CHECK(joule::kernels::depthwise::name(geometry(9, 9, 24, 24, 3, 1, 2, 2, 24)).view() == "f32_dwconv__reference");
 }
 
-TEST_CASE("pointwise: SIMD equals the reference, with bias, residual and every activation", "[kernels][simd]") {
-  for (int trial = 0; trial < 150; ++trial) {
-    const int pixels = pick(1, 70), in_c = pick(1, 100), out_c = pick(1, 100);
-    const auto in = values(std::size_t(pixels) * in_c);
-    const auto w = values(gemm::packed_size(in_c, out_c));
-    const auto bias = testing::pad_columns(values(out_c));
-    const auto residual = values(std::size_t(pixels) * out_c);
-    const bool with_residual = trial % 2 == 0;
-    std::vector<float> expected(std::size_t(pixels) * out_c), actual(expected.size(), -7.0f);
-    joule::kernels::pointwise::reference<joule::HardSwish>(pixels, in_c, out_c, in.data(), w.data(), bias.data(),
-                                                           expected.data(), with_residual ? residual.data() : nullptr);
-    joule::kernels::pointwise::run<joule::HardSwish>(0, pixels, in_c, out_c, in.data(), w.data(), bias.data(),
-                                                     with_residual ? residual.data() : nullptr, actual.data());
-    INFO("pixels " << pixels << " in " << in_c << " out " << out_c);
-    CHECK(testing::relative_error(actual, expected) < 1e-5);
+/// One random pointwise geometry with activation Act: SIMD against the reference, then split by
+/// pixels and by panels, bit-exactly.
+template <class Act>
+void check_pointwise(int trial) {
+  const int pixels = pick(1, 70), in_c = pick(1, 100), out_c = pick(1, 100);
+  const auto in = values(std::size_t(pixels) * in_c);
+  const auto w = values(gemm::packed_size(in_c, out_c));
+  const auto bias = testing::pad_columns(values(out_c));
+  const auto residual = values(std::size_t(pixels) * out_c);
+  const float* with_residual = trial % 2 == 0 ? residual.data() : nullptr;
+  std::vector<float> expected(std::size_t(pixels) * out_c), actual(expected.size(), -7.0f);
+  joule::kernels::pointwise::reference<Act>(pixels, in_c, out_c, in.data(), w.data(), bias.data(),
+                                            expected.data(), with_residual);
+  joule::kernels::pointwise::run<Act>(0, pixels, in_c, out_c, in.data(), w.data(), bias.data(),
+                                      with_residual, actual.data());
+  INFO(Act::name << ": pixels " << pixels << " in " << in_c << " out " << out_c);
+  CHECK(testing::relative_error(actual, expected) <= 1e-5);
 
-    // Split by pixels and by panels: not a bit changes.
-    std::vector<float> split(expected.size());
-    const std::size_t cut = std::size_t(pick(0, pixels));
-    joule::kernels::pointwise::run<joule::HardSwish>(0, cut, in_c, out_c, in.data(), w.data(), bias.data(),
-                                                     with_residual ? residual.data() : nullptr, split.data());
-    joule::kernels::pointwise::run<joule::HardSwish>(cut, pixels, in_c, out_c, in.data(), w.data(), bias.data(),
-                                                     with_residual ? residual.data() : nullptr, split.data());
-    CHECK(split == actual);
-    std::vector<float> by_panels(expected.size());
-    const int panel_cut = std::min(out_c, pick(0, 3) * gemm::panel_width);
-    joule::kernels::pointwise::run_block<joule::HardSwish>(0, pixels, 0, panel_cut, in_c, out_c, in.data(), w.data(),
-                                                           bias.data(), with_residual ? residual.data() : nullptr,
-                                                           by_panels.data());
-    joule::kernels::pointwise::run_block<joule::HardSwish>(0, pixels, panel_cut, out_c, in_c, out_c, in.data(),
-                                                           w.data(), bias.data(),
-                                                           with_residual ? residual.data() : nullptr, by_panels.data());
-    CHECK(by_panels == actual);
-  }
+  // Split by pixels and by panels: not a bit changes.
+  std::vector<float> split(expected.size());
+  const std::size_t cut = std::size_t(pick(0, pixels));
+  joule::kernels::pointwise::run<Act>(0, cut, in_c, out_c, in.data(), w.data(), bias.data(),
+                                      with_residual, split.data());
+  joule::kernels::pointwise::run<Act>(cut, pixels, in_c, out_c, in.data(), w.data(), bias.data(),
+                                      with_residual, split.data());
+  CHECK(split == actual);
+  std::vector<float> by_panels(expected.size());
+  const int panel_cut = std::min(out_c, pick(0, 3) * gemm::panel_width);
+  joule::kernels::pointwise::run_block<Act>(0, pixels, 0, panel_cut, in_c, out_c, in.data(),
+                                            w.data(), bias.data(), with_residual, by_panels.data());
+  joule::kernels::pointwise::run_block<Act>(0, pixels, panel_cut, out_c, in_c, out_c, in.data(),
+                                            w.data(), bias.data(), with_residual, by_panels.data());
+  CHECK(by_panels == actual);
+}
+
+template <class... Acts>
+struct ActivationList {};
+/// Every activation joule has.
+using AllActivations = ActivationList<joule::Identity, joule::ReLU, joule::ReLU6, joule::HardSwish,
+                                      joule::HardSigmoid, joule::SiLU, joule::Sigmoid>;
+
+TEST_CASE("pointwise: SIMD equals the reference, with bias, residual and every activation",
+          "[kernels][simd]") {
+  // 22 random geometries per activation, half of them with a residual.
+  int trial = 0;
+  [&]<class... Acts>(ActivationList<Acts...>) {
+    (
+        [&] {
+          for (int i = 0; i < 22; ++i) check_pointwise<Acts>(trial++);
+        }(),
+        ...);
+  }(AllActivations{});
+  CHECK(trial == 7 * 22);
 }
 
 TEST_CASE("convolution: SIMD equals the reference on random geometries, split by rows bit-exactly", "[kernels][simd]") {
