@@ -98,12 +98,16 @@ inline Status read_file(const std::string& path, std::vector<unsigned char>& byt
       status.append("': ").append(static_cast<std::uint64_t>(expected)).append(" bytes, above the limit of ");
       status.append(static_cast<std::uint64_t>(max_bytes)).append(" bytes");
     } else {
-      if (!ignored) bytes.reserve(static_cast<std::size_t>(expected));
+      // One byte more than the file has, to see its end without growing the vector (which would
+      // hold the file twice while it copies).
+      if (!ignored) bytes.reserve(static_cast<std::size_t>(expected) + 1);
       constexpr std::size_t chunk = std::size_t{1} << 20;
       for (;;) {
         const std::size_t old_size = bytes.size();
         const std::size_t remaining = max_bytes - old_size;
-        const std::size_t want = remaining >= chunk ? chunk : remaining + 1;  // +1 sees a too-long file
+        std::size_t want = remaining >= chunk ? chunk : remaining + 1;  // +1 sees a too-long file
+        const std::size_t room = bytes.capacity() - old_size;
+        if (room != 0 && room < want) want = room;  // within the reservation while it lasts
         bytes.resize(old_size + want);
         errno = 0;
         const std::size_t got = std::fread(bytes.data() + old_size, 1, want, file);
