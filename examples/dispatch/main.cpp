@@ -154,7 +154,12 @@ int main(int argc, char** argv) {
       std::vector<float> result(output.size());
       if (other.run(weights.tensors.data(), count, input.data(), result.data(), &ignore_line, nullptr) != 0) return 1;
       double worst = 0;
-      for (std::size_t i = 0; i < result.size(); ++i) worst = std::max(worst, double(std::fabs(result[i] - baseline[i])));
+      for (std::size_t i = 0; i < result.size(); ++i) {
+        const double difference = std::fabs(result[i] - baseline[i]);
+        worst = std::isnan(difference) ? INFINITY
+                                       : std::max(worst, difference);  // std::max drops a NaN
+        if (std::isinf(worst)) break;
+      }
       const bool ok = worst <= 1e-4 * scale;
       std::printf("%-10s %-10s max |difference| to x86-64 %.3g (limit %.3g): %s\n", other.march, other.simd, worst,
                   1e-4 * scale, ok ? "ok" : "FAILED");

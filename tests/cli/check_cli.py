@@ -128,13 +128,41 @@ weights = os.path.join(WORK, "weights.safetensors")
 export = subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "../../tools/export.py"),
                          "mobilenet_v3_small", "-o", weights], capture_output=True, text=True)
 check(export.returncode == 0, f"export.py mobilenet_v3_small: {export.stderr}")
+# Each refusal names what the model takes.
+TAKES = "mobilenet_v3_small takes float32 (1, 224, 224, 3) or (224, 224, 3) (NHWC; a batch (N, 224, 224, 3) runs N inputs)"
 wrong_input = os.path.join(WORK, "wrong_input.npy")
 np.save(wrong_input, np.zeros((1, 3, 224, 224), dtype=np.float32))
-expect_error(run_args(weights, wrong_input), 1, "(1, 3, 224, 224)")
+expect_error(run_args(weights, wrong_input), 1, "the input has shape (1, 3, 224, 224), " + TAKES)
+batch_input = os.path.join(WORK, "batch_input.npy")
+np.save(batch_input, np.zeros((2, 224, 224, 3), dtype=np.float32))
+expect_error(run_args(weights, batch_input), 1, "the input has shape (2, 224, 224, 3), " + TAKES)
 double_input = os.path.join(WORK, "double_input.npy")
 np.save(double_input, np.zeros((1, 224, 224, 3), dtype=np.float64))
-expect_error(run_args(weights, double_input), 1, "")
+expect_error(run_args(weights, double_input), 1, "dtype '<f8' not supported")
+expect_error(run_args(weights, double_input), 1, "; " + TAKES)
+int8_input = os.path.join(WORK, "int8_input.npy")
+np.save(int8_input, np.zeros((1, 224, 224, 3), dtype=np.int8))
+expect_error(run_args(weights, int8_input), 1, "the input is int8 (1, 224, 224, 3), " + TAKES)
+good_bytes = open(good_input, "rb").read()
+expect_error(run_args(weights, write(os.path.join(WORK, "short_input.npy"), good_bytes[:-4])), 1,
+             "npy data: expected 602112 bytes for shape (1, 224, 224, 3) of float32, found 602108 (truncated file?)")
+expect_error(run_args(weights, write(os.path.join(WORK, "long_input.npy"), good_bytes + b"\0" * 4)), 1,
+             "found 602116 (trailing bytes)")
 expect_error(run_args(weights, write(os.path.join(WORK, "garbage.npy"), b"\x93NUMPY garbage")), 1, "")
+
+# Not a number or infinite anywhere in the input: refused, naming the first such element.
+for value, word, index in ((np.nan, "NaN", (0, 5, 7, 2)), (np.inf, "+inf", (0, 223, 0, 1)), (-np.inf, "-inf", (0, 0, 0, 0))):
+    bad = np.zeros((1, 224, 224, 3), dtype=np.float32)
+    bad[index] = value
+    bad[0, 223, 223, 2] = np.nan  # a later one is not the one named
+    path = os.path.join(WORK, f"input_{word}.npy")
+    np.save(path, bad)
+    flat = int(np.ravel_multi_index(index, bad.shape))
+    expect_error(run_args(weights, path), 1,
+                 f"element {index} (flat index {flat}) is {word}; mobilenet_v3_small takes finite values")
+hwc_nan = os.path.join(WORK, "input_hwc_nan.npy")
+np.save(hwc_nan, np.where(np.arange(224 * 224 * 3).reshape(224, 224, 3) == 1000, np.nan, 0).astype(np.float32))
+expect_error(run_args(weights, hwc_nan), 1, "element (1, 109, 1) (flat index 1000) is NaN")
 
 # And a good run: exit 0, output (1, 1000) float32, and both input layouts give the same answer.
 ok = joule(*run_args(weights, good_input))

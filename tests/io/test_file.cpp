@@ -20,6 +20,22 @@ TEST_CASE("write_file then read_file gives the same bytes", "[io][file]") {
   std::vector<unsigned char> read{1, 2, 3};
   REQUIRE(joule::io::read_file(dir.file("data.bin"), read).ok());
   CHECK(read == bytes);
+  // Read into one allocation of the file's size: never twice the file while the vector grows.
+  CHECK(read.capacity() <= bytes.size() + 1);
+  std::vector<unsigned char> whole(1 << 20);
+  REQUIRE(joule::io::write_file(dir.file("chunk.bin"), whole).ok());
+  std::vector<unsigned char> fresh;
+  REQUIRE(joule::io::read_file(dir.file("chunk.bin"), fresh).ok());
+  CHECK(fresh == whole);
+  CHECK(fresh.capacity() <= whole.size() + 1);
+
+  std::vector<unsigned char> head;
+  REQUIRE(joule::io::read_file_head(dir.file("data.bin"), 12, head).ok());
+  CHECK(head == std::vector<unsigned char>(bytes.begin(), bytes.begin() + 12));
+  REQUIRE(joule::io::read_file_head(dir.file("chunk.bin"), 2 << 20, head).ok());
+  CHECK(head.size() == whole.size());  // a shorter file: all of it
+  CHECK(joule::io::read_file_head(dir.file("absent.bin"), 8, head).code() == ErrorCode::not_found);
+  CHECK(head.empty());
 
   REQUIRE(joule::io::write_file(dir.file("empty.bin"), {}).ok());
   CHECK(joule::io::read_file(dir.file("empty.bin"), read).ok());

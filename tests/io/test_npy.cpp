@@ -81,7 +81,20 @@ TEST_CASE("npy: the preamble is checked", "[io][npy]") {
                 "npy: header length 500 runs past the end of the file (header would end at byte 510, file has");
   Bytes huge_v2 = npy_bytes(dict("<f4", "()"), {}, 2);
   huge_v2[8] = huge_v2[9] = huge_v2[10] = huge_v2[11] = 0xff;
-  check_refused(huge_v2, ErrorCode::format_error, "npy: header length 4294967295 runs past the end of the file");
+  check_refused(huge_v2, ErrorCode::format_error,
+                "npy: header length 4294967295 above the limit of 10000 bytes");
+}
+
+TEST_CASE("npy: a header of 10,000 bytes is read, one byte more is not", "[io][npy]") {
+  const std::string text = dict("<f4", "(2,)");
+  const std::string at_limit =
+      text.substr(0, text.size() - 1) + std::string(10'000 - text.size(), ' ') + "\n";
+  REQUIRE(at_limit.size() == 10'000);
+  NpyArray array;
+  CHECK(joule::io::parse_npy(npy_bytes(at_limit, iotest::float_bytes({1, 2}), 2), array).ok());
+  CHECK(array.floats == std::vector<float>{1, 2});
+  check_refused(npy_bytes(" " + at_limit, iotest::float_bytes({1, 2}), 2), ErrorCode::format_error,
+                "npy: header length 10001 above the limit of 10000 bytes");
 }
 
 TEST_CASE("npy: the header dict is parsed strictly", "[io][npy]") {
@@ -286,6 +299,14 @@ TEST_CASE("npy: write_npy and read_npy round trip through files and name the pat
   status = joule::io::read_npy(dir.file("short.npy"), array);
   CHECK(status.code() == ErrorCode::format_error);
   CHECK_THAT(std::string(status.message()), Contains("short.npy': npy: file has 2 bytes"));
+  // A bad length field is refused from the first 12 bytes, with the same message and the path.
+  Bytes huge = npy_bytes(dict("<f4", "()"), {}, 3);
+  huge[11] = 0x40;  // 1 GiB and a little
+  REQUIRE(joule::io::write_file(dir.file("huge.npy"), huge).ok());
+  status = joule::io::read_npy(dir.file("huge.npy"), array);
+  CHECK(status.code() == ErrorCode::format_error);
+  CHECK_THAT(std::string(status.message()),
+             Contains("huge.npy': npy: header length 1073741880 above the limit of 10000 bytes"));
   status = joule::io::read_npy(dir.file("absent.npy"), array);
   CHECK(status.code() == ErrorCode::not_found);
   CHECK_THAT(std::string(status.message()), Contains("absent.npy': No such file or directory"));

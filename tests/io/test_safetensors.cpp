@@ -53,8 +53,8 @@ TEST_CASE("safetensors: the length field and the file size are checked", "[io][s
   check_refused({1, 2, 3}, ErrorCode::format_error, "file has 3 bytes, fewer than the 8-byte header length");
   check_refused(iotest::safetensors_bytes("{}", {}, 100), ErrorCode::format_error,
                 "safetensors: header length 100 runs past the end of the file (header would end at byte 108, file has 10 bytes)");
-  check_refused(iotest::safetensors_bytes("{}", {}, 100'000'001), ErrorCode::format_error,
-                "header length 100000001 above the limit of 100000000 bytes");
+  check_refused(iotest::safetensors_bytes("{}", {}, 16'777'217), ErrorCode::format_error,
+                "header length 16777217 above the limit of 16777216 bytes");
   check_refused(iotest::safetensors_bytes("{}", {}, std::numeric_limits<std::uint64_t>::max() - 1), ErrorCode::format_error,
                 "header length 18446744073709551614 above the limit");
   check_refused(iotest::safetensors_bytes("", {}), ErrorCode::format_error, "malformed JSON");
@@ -445,4 +445,109 @@ TEST_CASE("safetensors: a failed parse leaves the output empty", "[io][safetenso
   CHECK_FALSE(SafetensorsFile::parse(Bytes{1}, file).ok());
   CHECK(file.tensors().empty());
   CHECK(file.find("w") == nullptr);
+}
+
+TEST_CASE("safetensors: a header of exactly 16 MiB is read, one byte more is not",
+          "[io][safetensors]") {
+  constexpr std::size_t limit = std::size_t{16} << 20;
+  CHECK(parse(iotest::safetensors_bytes("{}" + std::string(limit - 2, ' '))).ok());
+  check_refused(iotest::safetensors_bytes("{}" + std::string(limit - 1, ' ')),
+                ErrorCode::format_error,
+                "safetensors: header length 16777217 above the limit of 16777216 bytes");
+}
+
+TEST_CASE("safetensors: a byte-order mark before the header is refused", "[io][safetensors]") {
+  check_refused(iotest::safetensors_bytes("\xef\xbb\xbf{}"), ErrorCode::format_error,
+                "safetensors header: starts with a UTF-8 byte-order mark (EF BB BF), which the "
+                "format does not allow");
+  // After whitespace it is no mark but a byte the JSON grammar does not allow there.
+  check_refused(iotest::safetensors_bytes(" \xef\xbb\xbf{}"), ErrorCode::format_error,
+                "malformed JSON near byte 2 of 6");
+}
+
+TEST_CASE("safetensors: the number of tensors, keys and metadata strings is bounded",
+          "[io][safetensors]") {
+  const auto many = [](std::size_t count) {
+    std::string header = "{";
+    for (std::size_t i = 0; i < count; ++i)
+      header += (i ? ",\"" : "\"") + std::to_string(i) +
+                R"(":{"dtype":"U8","shape":[0],"data_offsets":[0,0]})";
+    return iotest::safetensors_bytes(header + "}");
+  };
+  SafetensorsFile file;
+  REQUIRE(SafetensorsFile::parse(many(100'000), file).ok());
+  CHECK(file.tensors().size() == 100'000);
+  check_refused(many(100'001), ErrorCode::format_error,
+                "safetensors header: more than 100000 tensors, the most joule reads from one file");
+
+  const std::string name(1024, 'k');
+  CHECK(parse(iotest::safetensors_bytes("{\"" + name + "\": " + entry("F32", "[]", "[0, 4]") + "}",
+                                        iotest::float_bytes({1})))
+            .ok());
+  check_refused(iotest::safetensors_bytes("{\"" + name + "k\": 5}"), ErrorCode::format_error,
+                "safetensors header: a key of 1025 bytes, above the limit of 1024 ('" +
+                    std::string(32, 'k') + "...')");
+
+  std::string metadata = R"({"__metadata__": {)";
+  for (int i = 0; i < 1025; ++i) metadata += (i ? ",\"" : "\"") + std::to_string(i) + "\": \"\"";
+  check_refused(iotest::safetensors_bytes(metadata + "}}"), ErrorCode::format_error,
+                "safetensors header: __metadata__ has more than 1024 strings");
+  check_refused(iotest::safetensors_bytes(R"({"__metadata__": {}, "__metadata__": {}})"),
+                ErrorCode::format_error, "safetensors header: duplicate key '__metadata__'");
+}
+
+TEST_CASE("safetensors: keys joule does not read are skipped, within limits", "[io][safetensors]") {
+  // The reference implementation ignores them too.
+  SafetensorsFile file;
+  REQUIRE(
+      SafetensorsFile::parse(
+          iotest::safetensors_bytes(
+              R"({"w": {"note": "x", "dtype": "F32", "extra": [1, "two"], "more": {"a": 2}, "shape": [1], "data_offsets": [0, 4]}})",
+              iotest::float_bytes({3})),
+          file)
+          .ok());
+  REQUIRE(file.tensor("w") != nullptr);
+  CHECK(file.tensor("w")->shape == std::vector<std::int64_t>{1});
+  check_refused(
+      iotest::safetensors_bytes(
+          R"({"w": {"x": 1, "x": 2, "dtype": "F32", "shape": [], "data_offsets": [0, 4]}})",
+          iotest::float_bytes({3})),
+      ErrorCode::format_error, "safetensors header: duplicate key 'x'");
+  std::string keys;
+  for (int i = 0; i < 14; ++i) keys += "\"k" + std::to_string(i) + "\": 0, ";
+  check_refused(
+      iotest::safetensors_bytes(
+          R"({"w": {)" + keys + R"("dtype": "F32", "shape": [], "data_offsets": [0, 4]}})",
+          iotest::float_bytes({3})),
+      ErrorCode::format_error,
+      "safetensors tensor 'w': entry has more than 16 keys (it holds dtype, shape and "
+      "data_offsets)");
+  check_refused(
+      iotest::safetensors_bytes(
+          R"({"w": {"extra": [[1]], "dtype": "F32", "shape": [], "data_offsets": [0, 4]}})",
+          iotest::float_bytes({3})),
+      ErrorCode::format_error, "nested more than 3 levels deep");
+}
+
+TEST_CASE("safetensors: a long shape is refused by its length, without keeping it",
+          "[io][safetensors]") {
+  std::string shape = "[1";
+  for (int i = 1; i < 1'000'000; ++i) shape += ",1";
+  check_refused(iotest::safetensors_bytes(R"({"w": )" + entry("F32", shape + "]", "[0, 4]") + "}",
+                                          iotest::float_bytes({1})),
+                ErrorCode::format_error, "tensor 'w': rank 1000000 above 8, the most joule holds");
+}
+
+TEST_CASE("safetensors: load refuses a length field above the limit and names the file",
+          "[io][safetensors]") {
+  iotest::TempDir dir;
+  REQUIRE(joule::io::write_file(dir.file("huge.safetensors"),
+                                iotest::safetensors_bytes("{}", {}, std::uint64_t{1} << 40))
+              .ok());
+  SafetensorsFile file;
+  const Status status = SafetensorsFile::load(dir.file("huge.safetensors"), file);
+  CHECK(status.code() == ErrorCode::format_error);
+  CHECK_THAT(std::string(status.message()),
+             Contains("huge.safetensors': safetensors: header length 1099511627776 above the limit "
+                      "of 16777216 bytes"));
 }

@@ -78,40 +78,59 @@ TEST_CASE("the kernels layers choose are the SIMD ones when the build has SIMD",
   CHECK(distinct(kernels::fused::records));
 }
 
-TEST_CASE("pointwise: every kernel equals the reference, with bias, residual, split bit-exactly", "[kernels][simd]") {
-  kernels::for_each_record<kernels::pointwise::records>([]<KernelRecord K>() {
-    INFO("kernel " << K.name().view());
-    for (int trial = 0; trial < 80; ++trial) {
-      const int pixels = pick(1, 70), in_c = pick(1, 100), out_c = pick(1, 100);
-      const auto in = values(std::size_t(pixels) * in_c);
-      const auto w = values(gemm::packed_size(in_c, out_c));
-      const auto bias = testing::pad_columns(values(out_c));
-      const auto residual = values(std::size_t(pixels) * out_c);
-      const float* with_residual = trial % 2 == 0 ? residual.data() : nullptr;
-      std::vector<float> expected(std::size_t(pixels) * out_c), actual(expected.size(), -7.0f);
-      kernels::pointwise::reference<joule::HardSwish>(pixels, in_c, out_c, in.data(), w.data(), bias.data(),
-                                                      expected.data(), with_residual);
-      kernels::pointwise::run<K, joule::HardSwish>(0, pixels, in_c, out_c, in.data(), w.data(), bias.data(),
-                                                   with_residual, actual.data());
-      INFO("pixels " << pixels << " in " << in_c << " out " << out_c);
-      CHECK(testing::relative_error(actual, expected) < 1e-5);
+/// One random pointwise geometry with kernel K and activation Act: against the reference, then
+/// split by pixels and by panels, bit-exactly.
+template <KernelRecord K, class Act>
+void check_pointwise(int trial) {
+  const int pixels = pick(1, 70), in_c = pick(1, 100), out_c = pick(1, 100);
+  const auto in = values(std::size_t(pixels) * in_c);
+  const auto w = values(gemm::packed_size(in_c, out_c));
+  const auto bias = testing::pad_columns(values(out_c));
+  const auto residual = values(std::size_t(pixels) * out_c);
+  const float* with_residual = trial % 2 == 0 ? residual.data() : nullptr;
+  std::vector<float> expected(std::size_t(pixels) * out_c), actual(expected.size(), -7.0f);
+  kernels::pointwise::reference<Act>(pixels, in_c, out_c, in.data(), w.data(), bias.data(), expected.data(),
+                                     with_residual);
+  kernels::pointwise::run<K, Act>(0, pixels, in_c, out_c, in.data(), w.data(), bias.data(), with_residual,
+                                  actual.data());
+  INFO(K.name().view() << ", " << Act::name << ": pixels " << pixels << " in " << in_c << " out " << out_c);
+  CHECK(testing::relative_error(actual, expected) <= 1e-5);
 
-      // Split by pixels and by panels: not a bit changes.
-      std::vector<float> split(expected.size());
-      const std::size_t cut = std::size_t(pick(0, pixels));
-      kernels::pointwise::run<K, joule::HardSwish>(0, cut, in_c, out_c, in.data(), w.data(), bias.data(),
-                                                   with_residual, split.data());
-      kernels::pointwise::run<K, joule::HardSwish>(cut, pixels, in_c, out_c, in.data(), w.data(), bias.data(),
-                                                   with_residual, split.data());
-      CHECK(split == actual);
-      std::vector<float> by_panels(expected.size());
-      const int panel_cut = std::min(out_c, pick(0, 3) * gemm::panel_width);
-      kernels::pointwise::run_block<K, joule::HardSwish>(0, pixels, 0, panel_cut, in_c, out_c, in.data(), w.data(),
-                                                         bias.data(), with_residual, by_panels.data());
-      kernels::pointwise::run_block<K, joule::HardSwish>(0, pixels, panel_cut, out_c, in_c, out_c, in.data(),
-                                                         w.data(), bias.data(), with_residual, by_panels.data());
-      CHECK(by_panels == actual);
-    }
+  // Split by pixels and by panels: not a bit changes.
+  std::vector<float> split(expected.size());
+  const std::size_t cut = std::size_t(pick(0, pixels));
+  kernels::pointwise::run<K, Act>(0, cut, in_c, out_c, in.data(), w.data(), bias.data(), with_residual, split.data());
+  kernels::pointwise::run<K, Act>(cut, pixels, in_c, out_c, in.data(), w.data(), bias.data(), with_residual,
+                                  split.data());
+  CHECK(split == actual);
+  std::vector<float> by_panels(expected.size());
+  const int panel_cut = std::min(out_c, pick(0, 3) * gemm::panel_width);
+  kernels::pointwise::run_block<K, Act>(0, pixels, 0, panel_cut, in_c, out_c, in.data(), w.data(), bias.data(),
+                                        with_residual, by_panels.data());
+  kernels::pointwise::run_block<K, Act>(0, pixels, panel_cut, out_c, in_c, out_c, in.data(), w.data(), bias.data(),
+                                        with_residual, by_panels.data());
+  CHECK(by_panels == actual);
+}
+
+template <class... Acts>
+struct ActivationList {};
+/// Every activation joule has.
+using AllActivations = ActivationList<joule::Identity, joule::ReLU, joule::ReLU6, joule::HardSwish,
+                                      joule::HardSigmoid, joule::SiLU, joule::Sigmoid>;
+
+TEST_CASE("pointwise: every kernel equals the reference, with bias, residual and every activation",
+          "[kernels][simd]") {
+  // Per kernel, 22 random geometries per activation, half of them with a residual.
+  kernels::for_each_record<kernels::pointwise::records>([]<KernelRecord K>() {
+    int trial = 0;
+    [&]<class... Acts>(ActivationList<Acts...>) {
+      (
+          [&] {
+            for (int i = 0; i < 22; ++i) check_pointwise<K, Acts>(trial++);
+          }(),
+          ...);
+    }(AllActivations{});
+    CHECK(trial == 7 * 22);
   });
 }
 

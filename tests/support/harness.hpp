@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -40,27 +41,43 @@ class Harness {
   std::unique_ptr<typename Net::Arena> arena_;
 };
 
-/// Largest |actual - expected| relative to max(1, largest |expected|).
-inline double relative_error(const std::vector<float>& actual, const naive::Tensor& expected) {
-  REQUIRE(actual.size() == expected.size());
+namespace detail {
+
+/// The comparison both relative_error overloads make; `expected(i)` is the oracle's value i.
+template <class Expected>
+double relative_error(const std::vector<float>& actual, std::size_t expected_size,
+                      Expected expected) {
+  REQUIRE(actual.size() == expected_size);
   double scale = 1.0;
   double worst = 0.0;
   for (std::size_t i = 0; i < actual.size(); ++i) {
-    scale = std::max(scale, std::abs(expected.values[i]));
-    worst = std::max(worst, std::abs(double(actual[i]) - expected.values[i]));
+    const double a = actual[i], e = expected(i);
+    if (!std::isfinite(a) || !std::isfinite(e)) {
+      // Only the same NaN-ness or the same infinity where the oracle has one; anything else is
+      // an infinite error (std::max would have dropped a NaN, and a kernel writing NaN passed).
+      if (!((std::isnan(a) && std::isnan(e)) || a == e))
+        return std::numeric_limits<double>::infinity();
+      continue;
+    }
+    scale = std::max(scale, std::abs(e));
+    worst = std::max(worst, std::abs(a - e));
   }
   return worst / scale;
 }
 
+}  // namespace detail
+
+/// Largest |actual - expected| relative to max(1, largest finite |expected|); +infinity when
+/// `actual` has a NaN or an infinity that `expected` does not have at the same place. Compare as
+/// CHECK(error <= tolerance), never as `error > tolerance`, which a NaN would pass.
+inline double relative_error(const std::vector<float>& actual, const naive::Tensor& expected) {
+  return detail::relative_error(actual, expected.size(),
+                                [&](std::size_t i) { return double(expected.values[i]); });
+}
+
 inline double relative_error(const std::vector<float>& actual, const std::vector<float>& expected) {
-  REQUIRE(actual.size() == expected.size());
-  double scale = 1.0;
-  double worst = 0.0;
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    scale = std::max(scale, double(std::abs(expected[i])));
-    worst = std::max(worst, std::abs(double(actual[i]) - double(expected[i])));
-  }
-  return worst / scale;
+  return detail::relative_error(actual, expected.size(),
+                                [&](std::size_t i) { return double(expected[i]); });
 }
 
 /// float accumulation against a double oracle over at most a few thousand terms.

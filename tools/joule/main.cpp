@@ -315,28 +315,62 @@ int command_info(const std::string& name, const PrecisionOptions& p, bool json) 
   return 0;
 }
 
-/// An input .npy for a model: float32 (H, W, C), (1, H, W, C) or a batch (N, H, W, C); its count.
-std::size_t check_input(const io::NpyArray& input, const std::string& path, Extent in, const std::string& name) {
+/// The index of element `flat` of an array of `shape` in C order, as "(n, h, w, c)".
+std::string index_text(const std::vector<std::int64_t>& shape, std::size_t flat) {
+  std::vector<std::int64_t> index(shape.size());
+  for (std::size_t axis = shape.size(); axis-- > 0;) {
+    const auto extent = static_cast<std::size_t>(shape[axis]);
+    index[axis] = static_cast<std::int64_t>(flat % extent);
+    flat /= extent;
+  }
+  return shape_text(index);
+}
+
+/// An input of `joule run` and `joule compare`: float32, NHWC with the model's height, width and
+/// channels, with the batch axis or without, and finite. Each refusal names what the model takes.
+/// `batch` says how many inputs it holds.
+io::NpyArray read_input(const std::string& name, Extent in, const std::string& input_path, std::size_t& batch) {
   const std::vector<std::int64_t> hwc{in.height, in.width, in.channels};
-  if (input.type != io::NpyArray::Type::float32) throw Failure{exit_failure, path + ": the input must be float32"};
-  if (input.shape == hwc) return 1;
-  if (input.shape.size() == 4 && std::vector<std::int64_t>(input.shape.begin() + 1, input.shape.end()) == hwc &&
-      input.shape[0] > 0)
-    return static_cast<std::size_t>(input.shape[0]);
-  throw Failure{exit_failure, path + ": the input has shape " + shape_text(input.shape) + ", " + name + " takes " +
-                                  shape_text({1, in.height, in.width, in.channels}) + ", " +
-                                  shape_text({-1, in.height, in.width, in.channels}) + " or " + shape_text(hwc) +
-                                  " (NHWC)"};
+  const std::vector<std::int64_t> nhwc{1, in.height, in.width, in.channels};
+  const std::string takes = name + " takes float32 " + shape_text(nhwc) + " or " + shape_text(hwc) +
+                            " (NHWC; a batch (N, " + std::to_string(in.height) + ", " + std::to_string(in.width) +
+                            ", " + std::to_string(in.channels) + ") runs N inputs)";
+  io::NpyArray input;
+  if (Status s = io::read_npy(input_path, input); !s.ok()) {
+    std::string message(s.message());
+    if (s.code() == ErrorCode::type_mismatch) message += "; " + takes;
+    throw Failure{exit_failure, message};
+  }
+  if (input.type != io::NpyArray::Type::float32) {
+    throw Failure{exit_failure, input_path + ": the input is int8 " + shape_text(input.shape) + ", " + takes};
+  }
+  const bool batched = input.shape.size() == 4 && input.shape[0] > 0 &&
+                       std::vector<std::int64_t>(input.shape.begin() + 1, input.shape.end()) == hwc;
+  if (input.shape != hwc && !batched) {
+    throw Failure{exit_failure, input_path + ": the input has shape " + shape_text(input.shape) + ", " + takes};
+  }
+  batch = batched ? static_cast<std::size_t>(input.shape[0]) : 1;
+  // A NaN or an infinity would spread through every layer into an output that looks like an
+  // answer: refuse the input and say where the first one is.
+  const auto bad = std::find_if(input.floats.begin(), input.floats.end(), [](float x) { return !std::isfinite(x); });
+  if (bad != input.floats.end()) {
+    const auto flat = static_cast<std::size_t>(bad - input.floats.begin());
+    const std::string what = std::isnan(*bad) ? "NaN" : *bad > 0 ? "+inf" : "-inf";
+    throw Failure{exit_failure, input_path + ": element " + index_text(input.shape, flat) + " (flat index " +
+                                    std::to_string(flat) + ") is " + what + "; " + name +
+                                    " takes finite values (NaN and infinities are refused)"};
+  }
+  return input;
 }
 
 int command_run(const std::string& name, const std::string& weights, const std::string& input_path,
                 const std::string& output_path, int threads, const PrecisionOptions& p) {
   check_threads(threads);
   const ZooEntry& entry = find_model(name);
-  io::NpyArray input;
-  if (Status s = io::read_npy(input_path, input); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
   const Extent in = entry.make()->input();
-  const std::size_t batch = check_input(input, input_path, in, name);
+  // The input first: it is small, and a wrong one should not wait for the weights to load.
+  std::size_t batch = 0;
+  const io::NpyArray input = read_input(name, in, input_path, batch);
   const auto model = prepare(entry, weights, p, false);
   model->set_threads(threads);
 
@@ -471,10 +505,9 @@ int command_compare(const std::string& name, const std::string& weights, const s
   const ZooEntry& entry = find_model(name);
   const auto float_model = prepare(entry, weights, PrecisionOptions{}, false);
   const auto int8_model = prepare(entry, quantized.empty() ? weights : quantized, p, false);
-  io::NpyArray input;
-  if (Status s = io::read_npy(input_path, input); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
-  if (check_input(input, input_path, float_model->input(), name) != 1)
-    throw Failure{exit_failure, input_path + ": compare takes one input, not a batch"};
+  std::size_t batch = 0;
+  const io::NpyArray input = read_input(name, float_model->input(), input_path, batch);
+  if (batch != 1) throw Failure{exit_failure, input_path + ": compare takes one input, not a batch"};
   const std::vector<LayerOutput> reference = float_model->capture(input.floats.data());
   std::vector<LayerOutput> quantized_layers;
   for (LayerOutput& layer : int8_model->capture(input.floats.data()))
@@ -533,8 +566,10 @@ int run_command_line(int argc, char** argv) {
   add_precision(info, false);
   CLI::App* run = app.add_subcommand("run", "run a model on an input with weights from a safetensors file");
   run->add_option("model", model, "model name")->required();
-  run->add_option("--weights", weights, "safetensors: torchvision state_dict names, or int8 from joule quantize")->required();
-  run->add_option("--input", input, "float32 .npy, NHWC (1,H,W,3), (H,W,3) or a batch (N,H,W,3)")->required();
+  run->add_option("--weights", weights, "safetensors: torchvision state_dict names, or int8 from joule quantize")
+      ->required();
+  run->add_option("--input", input, "float32 .npy, NHWC (1,H,W,3), (H,W,3) or a batch (N,H,W,3), finite values")
+      ->required();
   run->add_option("--output", output, "float32 .npy to write, (N, classes)")->required();
   run->add_option("--threads", threads, "worker threads");
   add_precision(run, true);

@@ -98,12 +98,16 @@ inline Status read_file(const std::string& path, std::vector<unsigned char>& byt
       status.append("': ").append(static_cast<std::uint64_t>(expected)).append(" bytes, above the limit of ");
       status.append(static_cast<std::uint64_t>(max_bytes)).append(" bytes");
     } else {
-      if (!ignored) bytes.reserve(static_cast<std::size_t>(expected));
+      // One byte more than the file has, to see its end without growing the vector (which would
+      // hold the file twice while it copies).
+      if (!ignored) bytes.reserve(static_cast<std::size_t>(expected) + 1);
       constexpr std::size_t chunk = std::size_t{1} << 20;
       for (;;) {
         const std::size_t old_size = bytes.size();
         const std::size_t remaining = max_bytes - old_size;
-        const std::size_t want = remaining >= chunk ? chunk : remaining + 1;  // +1 sees a too-long file
+        std::size_t want = remaining >= chunk ? chunk : remaining + 1;  // +1 sees a too-long file
+        const std::size_t room = bytes.capacity() - old_size;
+        if (room != 0 && room < want) want = room;  // within the reservation while it lasts
         bytes.resize(old_size + want);
         errno = 0;
         const std::size_t got = std::fread(bytes.data() + old_size, 1, want, file);
@@ -130,6 +134,31 @@ inline Status read_file(const std::string& path, std::vector<unsigned char>& byt
     bytes.clear();
     bytes.shrink_to_fit();
   }
+  return status;
+}
+
+/// Reads the first `count` bytes of the file (all of it when shorter) into `bytes`, so that a
+/// reader can refuse a bad length field before it reads a file of any size.
+inline Status read_file_head(const std::string& path, std::size_t count,
+                             std::vector<unsigned char>& bytes) {
+  bytes.clear();
+  errno = 0;
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return detail::os_error("cannot open", path, errno);
+  Status status;
+  try {
+    bytes.resize(count);
+    errno = 0;
+    const std::size_t got = count == 0 ? 0 : std::fread(bytes.data(), 1, count, file);
+    if (got < count && std::ferror(file)) status = detail::os_error("cannot read", path, errno);
+    bytes.resize(got);
+  } catch (const std::exception&) {
+    status = Status::error(ErrorCode::io_error, "out of memory reading '");
+    detail::append_quoted(status, path, 200);
+    status.append("'");
+  }
+  std::fclose(file);
+  if (!status.ok()) bytes.clear();
   return status;
 }
 

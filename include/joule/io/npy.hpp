@@ -50,6 +50,9 @@ namespace detail {
 inline constexpr unsigned char npy_magic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 /// numpy itself allows 32 (64 from numpy 2) dimensions; more is a damaged header.
 inline constexpr std::size_t npy_max_rank = 64;
+/// numpy's own limit when it reads a header (numpy.lib.format, max_header_size, since 1.24): a
+/// float32 or int8 header with 64 dimensions of 20 digits each takes under 2,000 bytes.
+inline constexpr std::uint64_t npy_max_header = 10'000;
 
 inline void append_tuple(Status& status, std::span<const std::int64_t> shape) {
   status.append('(');
@@ -243,7 +246,10 @@ class NpyHeaderParser {
   std::size_t position_ = 0;
 };
 
-inline Status parse_npy_bytes(std::span<const unsigned char> bytes, NpyArray& out) {
+/// The magic, the version and the header length: everything that the first 12 bytes decide, so
+/// that read_npy() can refuse a bad preamble before it reads a file of any size.
+inline Status parse_npy_preamble(std::span<const unsigned char> bytes, std::uint64_t& preamble,
+                                 std::uint64_t& header_size) {
   const std::uint64_t size = bytes.size();
   if (size < 10) {
     return Status::error(ErrorCode::format_error, "npy: file has ").append(size)
@@ -260,13 +266,27 @@ inline Status parse_npy_bytes(std::span<const unsigned char> bytes, NpyArray& ou
         .append(static_cast<std::uint64_t>(major)).append('.').append(static_cast<std::uint64_t>(minor))
         .append(" not supported (1.0, 2.0 and 3.0 are)");
   }
-  const std::uint64_t preamble = major == 1 ? 10 : 12;
+  preamble = major == 1 ? 10 : 12;
   if (size < preamble) {
     return Status::error(ErrorCode::format_error, "npy: file has ").append(size)
         .append(" bytes, fewer than the 12-byte preamble of version ").append(static_cast<std::uint64_t>(major)).append(".0");
   }
-  std::uint64_t header_size = std::uint64_t{bytes[8]} | std::uint64_t{bytes[9]} << 8;
+  header_size = std::uint64_t{bytes[8]} | std::uint64_t{bytes[9]} << 8;
   if (major != 1) header_size |= std::uint64_t{bytes[10]} << 16 | std::uint64_t{bytes[11]} << 24;
+  if (header_size > npy_max_header) {
+    return Status::error(ErrorCode::format_error, "npy: header length ")
+        .append(header_size)
+        .append(" above the limit of ")
+        .append(npy_max_header)
+        .append(" bytes");
+  }
+  return Status::success();
+}
+
+inline Status parse_npy_bytes(std::span<const unsigned char> bytes, NpyArray& out) {
+  const std::uint64_t size = bytes.size();
+  std::uint64_t preamble = 0, header_size = 0;
+  if (Status status = parse_npy_preamble(bytes, preamble, header_size); !status.ok()) return status;
   if (header_size > size - preamble) {
     return Status::error(ErrorCode::format_error, "npy: header length ").append(header_size)
         .append(" runs past the end of the file (header would end at byte ").append(preamble + header_size)
@@ -416,9 +436,15 @@ inline Status parse_npy(std::span<const unsigned char> bytes, NpyArray& out) {
   return status;
 }
 
+/// Reads and parses the file at `path`. A preamble that parse_npy() would refuse is refused after
+/// reading 12 bytes, whatever the size of the file.
 inline Status read_npy(const std::string& path, NpyArray& out) {
   out = NpyArray{};
   std::vector<unsigned char> bytes;
+  if (Status status = read_file_head(path, 12, bytes); !status.ok()) return status;
+  std::uint64_t preamble = 0, header_size = 0;
+  if (Status status = detail::parse_npy_preamble(bytes, preamble, header_size); !status.ok())
+    return detail::prefix_path(path, status);
   if (Status status = read_file(path, bytes); !status.ok()) return status;
   return detail::prefix_path(path, parse_npy(bytes, out));
 }

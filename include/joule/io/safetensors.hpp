@@ -8,10 +8,14 @@
 // Files come from anywhere, so parsing assumes nothing: every size is checked against the file
 // and for overflow, the tensors must tile the data section exactly (no overlaps, no holes, as the
 // format requires), and every refusal is a Status naming the part of the file and the numbers
-// involved. No exception leaves this header. Hosted only (heap, nlohmann-json).
+// involved. The header is read as a stream of JSON events (never built as a JSON tree) with every
+// limit checked as it is read, so a hostile header costs memory in proportion to what is kept
+// and one pass over at most 16 MiB. No exception leaves this header. Hosted only (heap,
+// nlohmann-json).
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +25,7 @@
 #include <new>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -82,11 +87,25 @@ inline constexpr SafetensorsDtype safetensors_dtypes[] = {
 };
 inline constexpr std::string_view safetensors_dtype_list = "F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL";
 
-/// The format's limit on the header (as the reference implementation): a larger length is taken
-/// as a corrupt or hostile file rather than read.
-inline constexpr std::uint64_t safetensors_max_header = 100'000'000;
+/// Limits a header must keep to, each enforced while the header is read, so that whatever a file
+/// holds, parsing it costs memory in proportion to the header (and the header at most this much)
+/// and one pass over its bytes. docs/io.md gives the reasons for each number.
+/// A header above this size is taken as a corrupt or hostile file and not read: 16 MiB, some 130
+/// times the header of EfficientNet-B7's weights (121 KB; the reference implementation allows
+/// 100 MB).
+inline constexpr std::uint64_t safetensors_max_header = std::uint64_t{16} << 20;
 /// TensorData holds this many dimensions.
 inline constexpr std::size_t safetensors_max_rank = 8;
+/// Tensors in one file (the zoo's largest state_dict, EfficientNet-B7's, has 1,200).
+inline constexpr std::size_t safetensors_max_tensors = 100'000;
+/// Bytes in a tensor name or any other key (the zoo's longest name has 43).
+inline constexpr std::size_t safetensors_max_key = 1024;
+/// Strings in "__metadata__" (writers put a handful there).
+inline constexpr std::size_t safetensors_max_metadata = 1024;
+/// Keys in one tensor's entry: dtype, shape and data_offsets, and a few that joule ignores.
+inline constexpr std::size_t safetensors_max_entry_keys = 16;
+/// Arrays and objects open at once: the root object, an entry, an entry's shape or offsets.
+inline constexpr std::size_t safetensors_max_depth = 3;
 
 /// The offset of the first byte that is not well-formed UTF-8 (overlong forms, surrogates and
 /// code points above U+10FFFF are not), or `size` when all are.
@@ -121,37 +140,6 @@ inline std::size_t invalid_utf8_offset(const unsigned char* text, std::size_t si
   return size;
 }
 
-/// Finds where and why nlohmann-json refused a text, for the message; a SAX handler that builds
-/// nothing, so the second pass over a bad header costs no memory.
-struct JsonErrorLocator {
-  using json = nlohmann::json;
-  std::size_t position = 0;
-  std::string reason;
-
-  bool null() { return true; }
-  bool boolean(bool) { return true; }
-  bool number_integer(json::number_integer_t) { return true; }
-  bool number_unsigned(json::number_unsigned_t) { return true; }
-  bool number_float(json::number_float_t, const json::string_t&) { return true; }
-  bool string(json::string_t&) { return true; }
-  bool binary(json::binary_t&) { return true; }
-  bool start_object(std::size_t) { return true; }
-  bool key(json::string_t&) { return true; }
-  bool end_object() { return true; }
-  bool start_array(std::size_t) { return true; }
-  bool end_array() { return true; }
-  bool parse_error(std::size_t at, const std::string&, const nlohmann::detail::exception& error) {
-    position = at;
-    // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." ->
-    // keep what follows the location.
-    const std::string_view what = error.what();
-    const std::size_t column = what.find("column ");
-    const std::size_t colon = column == std::string_view::npos ? column : what.find(": ", column);
-    reason = std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
-    return false;
-  }
-};
-
 inline void append_dims(Status& status, const std::vector<std::int64_t>& dims) {
   status.append('[');
   for (std::size_t i = 0; i < dims.size(); ++i) {
@@ -169,35 +157,461 @@ inline Status tensor_error(std::string_view name, std::string_view what,
   return status;
 }
 
-/// A JSON number that is a non-negative integer, as read from shapes and offsets.
-inline bool json_count(const nlohmann::json& value, std::uint64_t& out) {
-  if (value.is_number_unsigned()) {
-    out = value.get<std::uint64_t>();
+/// The 8-byte length field against the file's first bytes: a file too short to hold it, or a
+/// length above the limit. Needs only the first 8 bytes, so load() runs it before reading the
+/// rest of the file.
+inline Status check_safetensors_length(std::span<const unsigned char> head,
+                                       std::uint64_t& header_size) {
+  if (head.size() < 8) {
+    return Status::error(ErrorCode::format_error, "safetensors: file has ")
+        .append(static_cast<std::uint64_t>(head.size()))
+        .append(" bytes, fewer than the 8-byte header length");
+  }
+  header_size = 0;
+  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | head[static_cast<std::size_t>(i)];
+  if (header_size > safetensors_max_header) {
+    return Status::error(ErrorCode::format_error, "safetensors: header length ")
+        .append(header_size)
+        .append(" above the limit of ")
+        .append(safetensors_max_header)
+        .append(" bytes");
+  }
+  return Status::success();
+}
+
+/// One JSON value as the parser announces it: a scalar, or the start of an array or object.
+struct JsonEvent {
+  enum Type {
+    null_value,
+    boolean,
+    signed_number,
+    unsigned_number,
+    float_number,
+    string,
+    array,
+    object
+  };
+  Type type = null_value;
+  std::int64_t signed_value = 0;
+  std::uint64_t unsigned_value = 0;
+  std::string* text = nullptr;  // for a string: the parser's buffer, which the reader may take
+
+  bool container() const { return type == array || type == object; }
+  /// nlohmann-json's name for the type, as messages have always said it.
+  std::string_view type_name() const {
+    constexpr std::string_view names[] = {"null",   "boolean", "number", "number",
+                                          "number", "string",  "array",  "object"};
+    return names[type];
+  }
+  /// A non-negative integer (a dimension or an offset).
+  bool count(std::uint64_t& out) const {
+    if (type == unsigned_number) {
+      out = unsigned_value;
+      return true;
+    }
+    if (type == signed_number && signed_value >= 0) {
+      out = static_cast<std::uint64_t>(signed_value);
+      return true;
+    }
+    return false;
+  }
+  /// How a value that should have been a count looks, for a message: the number, or its type.
+  void append_found(Status& status) const {
+    if (type == signed_number)
+      status.append(signed_value);
+    else if (type == unsigned_number)
+      status.append(unsigned_value);
+    else if (type == float_number)
+      status.append("a non-integer number");
+    else
+      status.append("a JSON ").append(type_name());
+  }
+};
+
+/// Reads a safetensors header as the stream of events of nlohmann-json's SAX interface, keeping
+/// only what the file object needs (names, dtypes, at most 8 dimensions and two offsets per
+/// tensor, the metadata strings) and checking every limit as each event arrives. Nothing of a
+/// refused part is kept: after the first refusal the reader only lets the parser run to the end,
+/// so that malformed JSON anywhere in the header is what the message names, as it always was.
+/// The parser itself keeps one bit per open array or object and the token it is reading.
+class SafetensorsHeaderReader {
+ public:
+  using json = nlohmann::json;
+
+  SafetensorsHeaderReader(std::uint64_t header_size, std::uint64_t data_size)
+      : header_size_(header_size), data_size_(data_size) {}
+
+  std::vector<SafetensorsTensor> tensors;  // in file order
+  std::vector<std::size_t> dtypes;         // index into safetensors_dtypes, parallel to tensors
+  std::map<std::string, std::string> metadata;
+
+  /// Malformed JSON if the header has it anywhere, else the first refusal in reading order.
+  const Status& status() const { return syntax_.ok() ? refusal_ : syntax_; }
+
+  // The SAX interface (nlohmann::json_sax). Every event answers true, so the parser always reads
+  // to the end or to its first syntax error.
+  bool null() { return value({JsonEvent::null_value}); }
+  bool boolean(bool) { return value({JsonEvent::boolean}); }
+  bool number_integer(json::number_integer_t number) {
+    return value({JsonEvent::signed_number, number});
+  }
+  bool number_unsigned(json::number_unsigned_t number) {
+    return value({JsonEvent::unsigned_number, 0, number});
+  }
+  bool number_float(json::number_float_t, const json::string_t&) {
+    return value({JsonEvent::float_number});
+  }
+  bool string(json::string_t& text) { return value({JsonEvent::string, 0, 0, &text}); }
+  bool binary(json::binary_t&) { return value({JsonEvent::null_value}); }  // JSON text has none
+  bool start_object(std::size_t) { return value({JsonEvent::object}); }
+  bool start_array(std::size_t) { return value({JsonEvent::array}); }
+  bool end_object() { return end(); }
+  bool end_array() { return end(); }
+  bool key(json::string_t& name);
+  bool parse_error(std::size_t at, const std::string&, const nlohmann::detail::exception& error);
+
+ private:
+  /// What an open array or object is.
+  enum class Open : unsigned char { root, entry, metadata, shape, offsets, ignored };
+  /// Which of an entry's fields the next value belongs to.
+  enum class Field : unsigned char { dtype, shape, offsets, other };
+
+  /// The entry being read.
+  struct Entry {
+    std::vector<std::string> keys;  // at most safetensors_max_entry_keys, for duplicates
+    std::string dtype;
+    bool has_dtype = false, has_shape = false, has_offsets = false;
+    std::uint64_t rank = 0;                                 // dimensions seen
+    std::array<std::int64_t, safetensors_max_rank> dims{};  // the first 8 of them
+    bool bad_dimension = false;                             // the first bad one:
+    std::size_t bad_index = 0;
+    JsonEvent bad_value;
+    std::size_t offset_count = 0;
+    bool bad_offset = false;
+    std::array<std::uint64_t, 2> offsets{};
+  };
+
+  bool refused() const { return !refusal_.ok(); }
+  bool refuse(Status status) {
+    refusal_ = status;
     return true;
   }
-  if (value.is_number_integer()) {
-    const auto signed_value = value.get<std::int64_t>();
-    if (signed_value < 0) return false;
-    out = static_cast<std::uint64_t>(signed_value);
+  bool push(Open open) {
+    open_[depth_++] = open;
     return true;
   }
+  bool value(const JsonEvent& event);
+  bool field_value(const JsonEvent& event);
+  bool end();
+  void finish_entry();
+
+  std::uint64_t header_size_, data_size_;
+  std::array<Open, safetensors_max_depth> open_{};
+  std::size_t depth_ = 0;
+  std::string name_;  // the key of the root's value being read: a tensor or "__metadata__"
+  bool reading_metadata_ = false, seen_metadata_ = false;
+  std::string metadata_key_;
+  Field field_ = Field::other;
+  Entry entry_;
+  Status refusal_, syntax_;
+};
+
+inline bool SafetensorsHeaderReader::value(const JsonEvent& event) {
+  if (refused()) return true;
+  if (depth_ == 0) {
+    if (event.type != JsonEvent::object) {
+      return refuse(Status::error(ErrorCode::format_error, "safetensors header: a JSON ")
+                        .append(event.type_name())
+                        .append(", not an object"));
+    }
+    return push(Open::root);
+  }
+  if (event.container() && depth_ == safetensors_max_depth) {
+    return refuse(
+        Status::error(ErrorCode::format_error,
+                      "safetensors header: arrays or objects nested more than 3 levels deep "
+                      "(an entry's fields hold numbers and strings only)"));
+  }
+  Entry& entry = entry_;
+  switch (open_[depth_ - 1]) {
+    case Open::root:
+      if (reading_metadata_) {
+        if (event.type != JsonEvent::object) {
+          return refuse(
+              Status::error(ErrorCode::format_error, "safetensors header: __metadata__ is a JSON ")
+                  .append(event.type_name())
+                  .append(", not an object of strings"));
+        }
+        return push(Open::metadata);
+      }
+      if (event.type != JsonEvent::object) {
+        Status status = tensor_error(name_, "entry is a JSON ");
+        return refuse(status.append(event.type_name()).append(", not an object"));
+      }
+      entry = Entry();
+      return push(Open::entry);
+    case Open::metadata: {
+      if (event.type != JsonEvent::string) {
+        Status status =
+            Status::error(ErrorCode::format_error, "safetensors header: __metadata__ value of '");
+        append_quoted(status, metadata_key_);
+        return refuse(
+            status.append("' is a JSON ").append(event.type_name()).append(", not a string"));
+      }
+      if (!metadata.try_emplace(std::move(metadata_key_), std::move(*event.text)).second) {
+        Status status =
+            Status::error(ErrorCode::format_error, "safetensors header: duplicate key '");
+        append_quoted(status, metadata_key_);
+        return refuse(status.append("'"));
+      }
+      return true;
+    }
+    case Open::entry:
+      return field_value(event);
+    case Open::shape: {
+      // Dimensions past the 8th are counted for the message, not kept.
+      const std::uint64_t index = entry.rank++;
+      if (index >= safetensors_max_rank) return true;
+      std::uint64_t dim = 0;
+      if (!event.count(dim) || dim > static_cast<std::uint64_t>(INT64_MAX)) {
+        if (!entry.bad_dimension) {
+          entry.bad_dimension = true;
+          entry.bad_index = static_cast<std::size_t>(index);
+          entry.bad_value = event;
+          entry.bad_value.text = nullptr;
+        }
+        return true;
+      }
+      entry.dims[static_cast<std::size_t>(index)] = static_cast<std::int64_t>(dim);
+      return true;
+    }
+    case Open::offsets: {
+      std::uint64_t offset = 0;
+      if (!event.count(offset))
+        entry.bad_offset = true;
+      else if (entry.offset_count < 2)
+        entry.offsets[entry.offset_count] = offset;
+      ++entry.offset_count;
+      return true;
+    }
+    case Open::ignored:
+      return true;
+  }
+  return true;
+}
+
+/// A value of one of an entry's fields. A field of the wrong type is remembered as missing
+/// (finish_entry() names it); arrays and objects that joule does not read are skipped, their
+/// contents unread but for the nesting limit.
+inline bool SafetensorsHeaderReader::field_value(const JsonEvent& event) {
+  Entry& entry = entry_;
+  switch (field_) {
+    case Field::dtype:
+      if (event.type == JsonEvent::string) {
+        entry.dtype = std::move(*event.text);
+        entry.has_dtype = true;
+      }
+      break;
+    case Field::shape:
+      if (event.type == JsonEvent::array) {
+        entry.has_shape = true;
+        return push(Open::shape);
+      }
+      break;
+    case Field::offsets:
+      if (event.type == JsonEvent::array) {
+        entry.has_offsets = true;
+        return push(Open::offsets);
+      }
+      break;
+    case Field::other:
+      break;
+  }
+  return event.container() ? push(Open::ignored) : true;
+}
+
+inline bool SafetensorsHeaderReader::key(json::string_t& name) {
+  if (refused()) return true;
+  if (name.size() > safetensors_max_key) {
+    Status status = Status::error(ErrorCode::format_error, "safetensors header: a key of ");
+    status.append(static_cast<std::uint64_t>(name.size()))
+        .append(" bytes, above the limit of ")
+        .append(static_cast<std::uint64_t>(safetensors_max_key))
+        .append(" ('");
+    append_quoted(status, name, 32);
+    return refuse(status.append("')"));
+  }
+  const auto duplicate = [&](std::string_view key) {
+    Status status = Status::error(ErrorCode::format_error, "safetensors header: duplicate key '");
+    append_quoted(status, key);
+    return refuse(status.append("'"));
+  };
+  switch (open_[depth_ - 1]) {
+    case Open::root:
+      reading_metadata_ = name == "__metadata__";
+      if (reading_metadata_) {
+        if (seen_metadata_) return duplicate(name);
+        seen_metadata_ = true;
+      } else if (tensors.size() == safetensors_max_tensors) {
+        return refuse(Status::error(ErrorCode::format_error, "safetensors header: more than ")
+                          .append(static_cast<std::uint64_t>(safetensors_max_tensors))
+                          .append(" tensors, the most joule reads from one file"));
+      }
+      name_ = std::move(name);
+      return true;
+    case Open::metadata:
+      if (metadata.size() == safetensors_max_metadata) {
+        return refuse(Status::error(ErrorCode::format_error,
+                                    "safetensors header: __metadata__ has more than ")
+                          .append(static_cast<std::uint64_t>(safetensors_max_metadata))
+                          .append(" strings"));
+      }
+      metadata_key_ = std::move(name);
+      return true;
+    case Open::entry: {
+      Entry& entry = entry_;
+      for (const std::string& seen : entry.keys)
+        if (seen == name) return duplicate(name);
+      if (entry.keys.size() == safetensors_max_entry_keys) {
+        Status status = tensor_error(name_, "entry has more than ");
+        return refuse(status.append(static_cast<std::uint64_t>(safetensors_max_entry_keys))
+                          .append(" keys (it holds dtype, shape and data_offsets)"));
+      }
+      field_ = name == "dtype"          ? Field::dtype
+               : name == "shape"        ? Field::shape
+               : name == "data_offsets" ? Field::offsets
+                                        : Field::other;
+      entry.keys.push_back(std::move(name));
+      return true;
+    }
+    default:  // a key inside a field joule does not read
+      return true;
+  }
+}
+
+inline bool SafetensorsHeaderReader::end() {
+  if (refused()) return true;
+  const Open closed = open_[--depth_];
+  if (closed == Open::entry) finish_entry();
+  return true;
+}
+
+inline bool SafetensorsHeaderReader::parse_error(std::size_t at, const std::string&,
+                                                 const nlohmann::detail::exception& error) {
+  // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." ->
+  // keep what follows the location. The parser counts the end of input as one more character.
+  const std::string_view what = error.what();
+  const std::size_t column = what.find("column ");
+  const std::size_t colon = column == std::string_view::npos ? column : what.find(": ", column);
+  const std::string_view reason = colon == std::string_view::npos ? what : what.substr(colon + 2);
+  const std::uint64_t near = std::min<std::uint64_t>(at, header_size_);
+  syntax_ = Status::error(ErrorCode::format_error, "safetensors header: malformed JSON near byte ");
+  syntax_.append(near).append(" of ").append(header_size_).append(": ");
+  append_quoted(syntax_, reason, 160);
   return false;
 }
 
-/// How a value that should have been a count looks, for a message: the number, or its type.
-inline void append_json_found(Status& status, const nlohmann::json& value) {
-  if (value.is_number_integer()) {
-    if (value.is_number_unsigned())
-      status.append(value.get<std::uint64_t>());
-    else
-      status.append(value.get<std::int64_t>());
-  } else if (value.is_number_float()) {
-    status.append("a non-integer number");
-  } else {
-    status.append("a JSON ").append(std::string_view(value.type_name()));
+/// The checks of one complete entry, in the order the messages have always come in.
+inline void SafetensorsHeaderReader::finish_entry() {
+  const Entry& entry = entry_;
+  const std::string& name = name_;
+  if (!entry.has_dtype) {
+    refuse(tensor_error(name, "'dtype' missing or not a string"));
+    return;
   }
+  std::size_t dtype = 0;
+  while (dtype < std::size(safetensors_dtypes) && safetensors_dtypes[dtype].name != entry.dtype)
+    ++dtype;
+  if (dtype == std::size(safetensors_dtypes)) {
+    Status status = tensor_error(name, "unknown dtype '", ErrorCode::type_mismatch);
+    append_quoted(status, entry.dtype, 32);
+    refuse(status.append("' (known: ").append(safetensors_dtype_list).append(")"));
+    return;
+  }
+  if (!entry.has_shape) {
+    refuse(tensor_error(name, "'shape' missing or not an array"));
+    return;
+  }
+  if (entry.rank > safetensors_max_rank) {
+    refuse(tensor_error(name, "rank ")
+               .append(entry.rank)
+               .append(" above ")
+               .append(static_cast<std::uint64_t>(safetensors_max_rank))
+               .append(", the most joule holds"));
+    return;
+  }
+  if (entry.bad_dimension) {
+    Status status = tensor_error(name, "shape dimension ");
+    status.append(static_cast<std::uint64_t>(entry.bad_index))
+        .append(" is not a non-negative 64-bit integer (found ");
+    entry.bad_value.append_found(status);
+    refuse(status.append(")"));
+    return;
+  }
+  const std::vector<std::int64_t> shape(
+      entry.dims.begin(), entry.dims.begin() + static_cast<std::ptrdiff_t>(entry.rank));
+  std::uint64_t elements = 1;
+  bool overflow = false;
+  for (std::int64_t dim : shape)
+    if (!checked_multiply(elements, static_cast<std::uint64_t>(dim), elements)) overflow = true;
+  // A zero dimension makes the count zero even when the others overflow on the way.
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) {
+    elements = 0;
+    overflow = false;
+  }
+  std::uint64_t byte_size = 0;
+  if (overflow || !checked_multiply(elements, safetensors_dtypes[dtype].bytes, byte_size)) {
+    Status status = tensor_error(name, "shape ");
+    append_dims(status, shape);
+    refuse(status.append(" of ")
+               .append(std::string_view(entry.dtype))
+               .append(" overflows 64-bit byte counts"));
+    return;
+  }
+  if (!entry.has_offsets || entry.offset_count != 2 || entry.bad_offset) {
+    refuse(tensor_error(name, "'data_offsets' missing or not two non-negative integers"));
+    return;
+  }
+  const std::uint64_t begin = entry.offsets[0], end = entry.offsets[1];
+  if (begin > end) {
+    refuse(tensor_error(name, "data_offsets [")
+               .append(begin)
+               .append(", ")
+               .append(end)
+               .append("] begin after they end"));
+    return;
+  }
+  if (end - begin != byte_size) {
+    Status status = tensor_error(name, "shape ");
+    append_dims(status, shape);
+    status.append(" of ").append(std::string_view(entry.dtype)).append(" is ").append(byte_size);
+    refuse(status.append(" bytes but data_offsets [")
+               .append(begin)
+               .append(", ")
+               .append(end)
+               .append("] hold ")
+               .append(end - begin));
+    return;
+  }
+  if (end > data_size_) {
+    refuse(tensor_error(name, "data_offsets [")
+               .append(begin)
+               .append(", ")
+               .append(end)
+               .append("] run past the data section of ")
+               .append(data_size_)
+               .append(" bytes (truncated file?)"));
+    return;
+  }
+  SafetensorsTensor tensor;
+  tensor.name = std::move(name_);
+  tensor.dtype = entry.dtype;
+  tensor.shape = shape;
+  tensor.begin = static_cast<std::size_t>(begin);
+  tensor.end = static_cast<std::size_t>(end);
+  tensors.push_back(std::move(tensor));
+  dtypes.push_back(dtype);
 }
-
 }  // namespace detail
 
 /// A parsed safetensors file that owns its bytes. Move-only: find() hands out pointers into it.
@@ -229,9 +643,15 @@ class SafetensorsFile {
     return status;
   }
 
+  /// Reads and parses the file at `path`. A length field that parse() would refuse is refused
+  /// after reading 8 bytes, whatever the size of the file.
   static Status load(const std::string& path, SafetensorsFile& out) {
     out = SafetensorsFile();
     std::vector<unsigned char> bytes;
+    if (Status status = read_file_head(path, 8, bytes); !status.ok()) return status;
+    std::uint64_t header_size = 0;
+    if (Status status = detail::check_safetensors_length(bytes, header_size); !status.ok())
+      return detail::prefix_path(path, status);
     if (Status status = read_file(path, bytes); !status.ok()) return status;
     return detail::prefix_path(path, parse(std::move(bytes), out));
   }
@@ -348,7 +768,6 @@ class SafetensorsFile {
   }
 
   Status parse_bytes();
-  Status parse_entry(const std::string& name, const nlohmann::json& entry, std::uint64_t data_size);
 
   std::vector<unsigned char> bytes_;
   std::size_t data_start_ = 0;
@@ -359,19 +778,10 @@ class SafetensorsFile {
 };
 
 inline Status SafetensorsFile::parse_bytes() {
-  using nlohmann::json;
   const std::uint64_t file_size = bytes_.size();
-  if (file_size < 8) {
-    return Status::error(ErrorCode::format_error, "safetensors: file has ")
-        .append(file_size).append(" bytes, fewer than the 8-byte header length");
-  }
   std::uint64_t header_size = 0;
-  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | bytes_[static_cast<std::size_t>(i)];
-  if (header_size > detail::safetensors_max_header) {
-    return Status::error(ErrorCode::format_error, "safetensors: header length ")
-        .append(header_size).append(" above the limit of ")
-        .append(detail::safetensors_max_header).append(" bytes");
-  }
+  if (Status status = detail::check_safetensors_length(bytes_, header_size); !status.ok())
+    return status;
   if (header_size > file_size - 8) {
     return Status::error(ErrorCode::format_error, "safetensors: header length ")
         .append(header_size).append(" runs past the end of the file (header would end at byte ")
@@ -382,107 +792,60 @@ inline Status SafetensorsFile::parse_bytes() {
   data_start_ = 8 + header_length;
   const std::uint64_t data_size = file_size - data_start_;
 
+  // nlohmann-json skips a byte-order mark; the format does not allow one.
+  if (header_length >= 3 && header[0] == 0xef && header[1] == 0xbb && header[2] == 0xbf) {
+    return Status::error(
+        ErrorCode::format_error,
+        "safetensors header: starts with a UTF-8 byte-order mark (EF BB BF), which the "
+        "format does not allow");
+  }
   if (const std::size_t bad = detail::invalid_utf8_offset(header, header_length); bad != header_length) {
     Status status = Status::error(ErrorCode::format_error, "safetensors header: not UTF-8 (byte ");
     detail::append_quoted(status, std::string_view(reinterpret_cast<const char*>(header + bad), 1));
     return status.append(" at header offset ").append(static_cast<std::uint64_t>(bad)).append(')');
   }
 
-  // The callback sees every key (to refuse duplicates, which the DOM would silently merge) and
-  // drops any array or object nested deeper than an entry's fields, so that a hostile header of
-  // nested brackets costs no memory; the flag turns it into a refusal.
-  std::vector<std::set<std::string, std::less<>>> open_objects;
-  std::string duplicate;
-  bool too_deep = false;
-  const json::parser_callback_t watch = [&](int depth, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start:
-      case json::parse_event_t::array_start:
-        if (depth >= 3) {
-          too_deep = true;
-          return false;
-        }
-        if (event == json::parse_event_t::object_start) open_objects.emplace_back();
-        return true;
-      case json::parse_event_t::object_end:
-        if (!open_objects.empty()) open_objects.pop_back();
-        return true;
-      case json::parse_event_t::key:
-        // Keys of dropped objects come deeper than 3 and are not checked.
-        if (depth <= 3 && !open_objects.empty() && parsed.is_string()) {
-          const std::string& key = parsed.get_ref<const std::string&>();
-          if (!open_objects.back().insert(key).second && duplicate.empty()) duplicate = key;
-        }
-        return true;
-      default:
-        return true;
-    }
-  };
-  const json root = json::parse(header, header + header_length, watch, /*allow_exceptions=*/false);
-  if (root.is_discarded()) {
-    detail::JsonErrorLocator locator;
-    const bool parsed = json::sax_parse(header, header + header_length, &locator);
-    if (parsed) locator.reason = "refused by the parser";  // not expected: the first pass failed
-    // The parser counts the end of input as one more character read.
-    const std::uint64_t near = std::min<std::uint64_t>(locator.position, header_size);
-    Status status = Status::error(ErrorCode::format_error, "safetensors header: malformed JSON near byte ");
-    status.append(near).append(" of ").append(header_size).append(": ");
-    detail::append_quoted(status, locator.reason, 160);
-    return status;
-  }
-  if (!root.is_object()) {
-    return Status::error(ErrorCode::format_error, "safetensors header: a JSON ")
-        .append(std::string_view(root.type_name())).append(", not an object");
-  }
-  if (!duplicate.empty()) {
-    Status status = Status::error(ErrorCode::format_error, "safetensors header: duplicate key '");
-    detail::append_quoted(status, duplicate);
-    return status.append("'");
-  }
-  if (too_deep) {
-    return Status::error(ErrorCode::format_error,
-                         "safetensors header: arrays or objects nested more than 3 levels deep "
-                         "(an entry's fields hold numbers and strings only)");
-  }
+  detail::SafetensorsHeaderReader reader(header_size, data_size);
+  const bool parsed = nlohmann::json::sax_parse(header, header + header_length, &reader);
+  if (!reader.status().ok()) return reader.status();
+  if (!parsed)
+    return Status::error(ErrorCode::format_error, "safetensors header: refused by the JSON parser");
+  metadata_ = std::move(reader.metadata);
 
-  for (const auto& [name, entry] : root.items()) {
-    if (name == "__metadata__") {
-      if (!entry.is_object()) {
-        return Status::error(ErrorCode::format_error, "safetensors header: __metadata__ is a JSON ")
-            .append(std::string_view(entry.type_name())).append(", not an object of strings");
-      }
-      for (const auto& [key, value] : entry.items()) {
-        if (!value.is_string()) {
-          Status status = Status::error(ErrorCode::format_error, "safetensors header: __metadata__ value of '");
-          detail::append_quoted(status, key);
-          return status.append("' is a JSON ").append(std::string_view(value.type_name())).append(", not a string");
-        }
-        metadata_.emplace(key, value.get<std::string>());
-      }
-      continue;
-    }
-    if (Status status = parse_entry(name, entry, data_size); !status.ok()) return status;
-  }
-
-  // The data section must be tiled exactly: sorted by offset, each tensor starts where the bytes
-  // before it end.
-  std::vector<std::size_t> order(tensors_.size());
+  // tensors() is in data-offset order, by_name_ in name order; the data section must be tiled
+  // exactly: sorted by offset, each tensor starts where the bytes before it end.
+  std::vector<std::size_t> order(reader.tensors.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    const SafetensorsTensor& x = tensors_[a];
-    const SafetensorsTensor& y = tensors_[b];
+    const SafetensorsTensor& x = reader.tensors[a];
+    const SafetensorsTensor& y = reader.tensors[b];
     return std::tie(x.begin, x.end, x.name) < std::tie(y.begin, y.end, y.name);
   });
-  std::vector<SafetensorsTensor> sorted;
-  std::vector<Slot> sorted_slots;
-  sorted.reserve(order.size());
-  sorted_slots.reserve(order.size());
+  tensors_.reserve(order.size());
+  slots_.reserve(order.size());
   for (std::size_t index : order) {
-    sorted.push_back(std::move(tensors_[index]));
-    sorted_slots.push_back(slots_[index]);
+    tensors_.push_back(std::move(reader.tensors[index]));
+    const SafetensorsTensor& tensor = tensors_.back();
+    Slot slot;
+    slot.dtype = reader.dtypes[index];
+    slot.data.rank = static_cast<int>(tensor.shape.size());
+    for (std::size_t i = 0; i < tensor.shape.size(); ++i) slot.data.dims[i] = tensor.shape[i];
+    slots_.push_back(std::move(slot));
   }
-  tensors_ = std::move(sorted);
-  slots_ = std::move(sorted_slots);
+
+  by_name_.resize(tensors_.size());
+  for (std::size_t i = 0; i < by_name_.size(); ++i) by_name_[i] = i;
+  std::sort(by_name_.begin(), by_name_.end(),
+            [&](std::size_t a, std::size_t b) { return tensors_[a].name < tensors_[b].name; });
+  // A repeated name: JSON parsers disagree on which one wins, so neither is trusted.
+  for (std::size_t i = 1; i < by_name_.size(); ++i) {
+    const std::string& name = tensors_[by_name_[i]].name;
+    if (name == tensors_[by_name_[i - 1]].name) {
+      Status status = Status::error(ErrorCode::format_error, "safetensors header: duplicate key '");
+      detail::append_quoted(status, name);
+      return status.append("'");
+    }
+  }
 
   std::uint64_t covered = 0;  // bytes [0, covered) belong to a tensor
   const SafetensorsTensor* last = nullptr;  // the tensor that ends at `covered`
@@ -512,102 +875,8 @@ inline Status SafetensorsFile::parse_bytes() {
         .append(data_size - covered).append(" bytes after the last tensor (tensors end at byte ")
         .append(covered).append(" of ").append(data_size).append(")");
   }
-
-  by_name_.resize(tensors_.size());
-  for (std::size_t i = 0; i < by_name_.size(); ++i) by_name_[i] = i;
-  std::sort(by_name_.begin(), by_name_.end(),
-            [&](std::size_t a, std::size_t b) { return tensors_[a].name < tensors_[b].name; });
   return Status::success();
 }
-
-inline Status SafetensorsFile::parse_entry(const std::string& name, const nlohmann::json& entry,
-                                           std::uint64_t data_size) {
-  if (!entry.is_object()) {
-    Status status = detail::tensor_error(name, "entry is a JSON ");
-    return status.append(std::string_view(entry.type_name())).append(", not an object");
-  }
-  const auto dtype_field = entry.find("dtype");
-  if (dtype_field == entry.end() || !dtype_field->is_string())
-    return detail::tensor_error(name, "'dtype' missing or not a string");
-  const std::string& dtype_name = dtype_field->get_ref<const std::string&>();
-  std::size_t dtype = 0;
-  while (dtype < std::size(detail::safetensors_dtypes) && detail::safetensors_dtypes[dtype].name != dtype_name) ++dtype;
-  if (dtype == std::size(detail::safetensors_dtypes)) {
-    Status status = detail::tensor_error(name, "unknown dtype '", ErrorCode::type_mismatch);
-    detail::append_quoted(status, dtype_name, 32);
-    return status.append("' (known: ").append(detail::safetensors_dtype_list).append(")");
-  }
-
-  const auto shape_field = entry.find("shape");
-  if (shape_field == entry.end() || !shape_field->is_array())
-    return detail::tensor_error(name, "'shape' missing or not an array");
-  if (shape_field->size() > detail::safetensors_max_rank) {
-    return detail::tensor_error(name, "rank ")
-        .append(static_cast<std::uint64_t>(shape_field->size())).append(" above ")
-        .append(static_cast<std::uint64_t>(detail::safetensors_max_rank)).append(", the most joule holds");
-  }
-  SafetensorsTensor tensor;
-  tensor.name = name;
-  tensor.dtype = dtype_name;
-  std::uint64_t elements = 1;
-  bool overflow = false;
-  for (std::size_t i = 0; i < shape_field->size(); ++i) {
-    const nlohmann::json& dim = (*shape_field)[i];
-    std::uint64_t value = 0;
-    if (!detail::json_count(dim, value) || value > static_cast<std::uint64_t>(INT64_MAX)) {
-      Status status = detail::tensor_error(name, "shape dimension ");
-      status.append(static_cast<std::uint64_t>(i)).append(" is not a non-negative 64-bit integer (found ");
-      detail::append_json_found(status, dim);
-      return status.append(")");
-    }
-    tensor.shape.push_back(static_cast<std::int64_t>(value));
-    if (!detail::checked_multiply(elements, value, elements)) overflow = true;
-  }
-  // A zero dimension makes the count zero even when the others overflow on the way.
-  if (std::find(tensor.shape.begin(), tensor.shape.end(), 0) != tensor.shape.end()) {
-    elements = 0;
-    overflow = false;
-  }
-  std::uint64_t byte_size = 0;
-  if (overflow || !detail::checked_multiply(elements, detail::safetensors_dtypes[dtype].bytes, byte_size)) {
-    Status status = detail::tensor_error(name, "shape ");
-    detail::append_dims(status, tensor.shape);
-    return status.append(" of ").append(std::string_view(dtype_name)).append(" overflows 64-bit byte counts");
-  }
-
-  const auto offsets_field = entry.find("data_offsets");
-  std::uint64_t begin = 0, end = 0;
-  if (offsets_field == entry.end() || !offsets_field->is_array() || offsets_field->size() != 2 ||
-      !detail::json_count((*offsets_field)[0], begin) || !detail::json_count((*offsets_field)[1], end))
-    return detail::tensor_error(name, "'data_offsets' missing or not two non-negative integers");
-  if (begin > end) {
-    return detail::tensor_error(name, "data_offsets [")
-        .append(begin).append(", ").append(end).append("] begin after they end");
-  }
-  if (end - begin != byte_size) {
-    Status status = detail::tensor_error(name, "shape ");
-    detail::append_dims(status, tensor.shape);
-    status.append(" of ").append(std::string_view(dtype_name)).append(" is ").append(byte_size);
-    return status.append(" bytes but data_offsets [").append(begin).append(", ").append(end)
-        .append("] hold ").append(end - begin);
-  }
-  if (end > data_size) {
-    return detail::tensor_error(name, "data_offsets [")
-        .append(begin).append(", ").append(end).append("] run past the data section of ")
-        .append(data_size).append(" bytes (truncated file?)");
-  }
-  tensor.begin = static_cast<std::size_t>(begin);
-  tensor.end = static_cast<std::size_t>(end);
-
-  Slot slot;
-  slot.dtype = dtype;
-  slot.data.rank = static_cast<int>(tensor.shape.size());
-  for (std::size_t i = 0; i < tensor.shape.size(); ++i) slot.data.dims[i] = tensor.shape[i];
-  tensors_.push_back(std::move(tensor));
-  slots_.push_back(std::move(slot));
-  return Status::success();
-}
-
 /// A safetensors file of F32 tensors, data offsets in the given order, the header padded with
 /// spaces so that the data starts on an 8-byte boundary (as the reference writer does). Writes
 /// what it is given without checks (tests use this to make bad files); write_safetensors checks.
