@@ -4,6 +4,7 @@
 // network's output through its arena plan must equal its layers run one by one in separate
 // buffers. Exit status 0 only if both hold.
 #include <joule/joule.hpp>
+#include <joule/quant.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -51,6 +52,13 @@ using Net = Network<Shape<6, 6, 3>, Conv2d<8, 3, 2, ReLU6>,
 
 // joule's deterministic weights, made while binding in fixed storage.
 DeterministicWeights<Net::max_source_elements> source(12345u);
+
+// The same network in int8, its tensors made the same way.
+using Q = quant::Quantized<Net>;
+DeterministicWeights<Q::max_source_elements> quantized_source(12345u);
+Q::Weights quantized_weights;
+Q::Arena quantized_arena;
+float quantized_output[Q::output::size];
 Net::Weights weights;
 Net::Arena arena;
 float input[Net::input::size];
@@ -95,8 +103,17 @@ int main() {
   for (std::size_t i = 0; i < Net::output::size; ++i) {
     if (!(std::fabs(output[i] - expected[i]) <= 1e-6f * (1.0f + std::fabs(expected[i])))) ++mismatches;
   }
+  // int8: binding (tables and requantization parameters included) and running allocate nothing.
+  if (const Status q = bind_weights<Q>(quantized_source, quantized_weights); !q.ok()) {
+    std::printf("int8 bind failed: %s\n", q.c_str());
+    return 1;
+  }
+  Q quantized(quantized_weights, quantized_arena);
+  quantized.forward(TensorView<const float, Q::input>(input), TensorView<float, Q::output>(quantized_output));
   const int counted = allocations;
-  std::printf("no-exceptions/no-RTTI build: %d allocations, %d mismatches, output[0]=%f, arena %zu bytes\n", counted,
-              mismatches, static_cast<double>(output[0]), Net::arena_bytes);
+  std::printf("no-exceptions/no-RTTI build: %d allocations, %d mismatches, output[0]=%f, arena %zu bytes; int8 output[0]=%f, "
+              "arena %zu bytes\n",
+              counted, mismatches, static_cast<double>(output[0]), Net::arena_bytes,
+              static_cast<double>(quantized_output[0]), Q::arena_bytes);
   return counted == 0 && mismatches == 0 ? 0 : 1;
 }

@@ -63,41 +63,25 @@ class Model {
   virtual Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const = 0;
 };
 
-/// Runs the kernels and times each leaf (and each residual sum) in execution order.
-struct TimingRunner {
+/// Runs the kernels and, after each leaf and each residual sum (in execution order), calls
+/// after(its output bytes, their count, the seconds it took). One runner for timing and for
+/// keeping outputs, so that each network's plan is compiled for two runners only (this and
+/// KernelRunner).
+struct ObservingRunner {
   KernelRunner kernels;
-  std::vector<double> seconds;
+  FunctionRef<void(const std::byte*, std::size_t, double)> after;
 
   template <class Leaf>
   void leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch) {
     const auto start = std::chrono::steady_clock::now();
     kernels.leaf<Leaf>(weights, in, out, scratch);
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    after(out, output_bytes<Leaf>, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   template <class AddOp>
   void add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
     const auto start = std::chrono::steady_clock::now();
     kernels.add<AddOp>(weights, a, b, out);
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
-  void stash_begin(const std::byte*, std::size_t) {}
-  void stash_end() {}
-};
-
-/// Runs the kernels and keeps a copy of each leaf's (and residual sum's) output bytes.
-struct CapturingRunner {
-  KernelRunner kernels;
-  std::vector<std::vector<std::byte>> outputs;
-
-  template <class Leaf>
-  void leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch) {
-    kernels.leaf<Leaf>(weights, in, out, scratch);
-    outputs.emplace_back(out, out + output_bytes<Leaf>);
-  }
-  template <class AddOp>
-  void add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
-    kernels.add<AddOp>(weights, a, b, out);
-    outputs.emplace_back(out, out + output_bytes<AddOp>);
+    after(out, output_bytes<AddOp>, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   void stash_begin(const std::byte*, std::size_t) {}
   void stash_end() {}
@@ -137,22 +121,25 @@ class ZooModel final : public Model {
                 std::span<float, Net::output::size>(output, Net::output::size));
   }
   std::vector<double> profile() override {
-    TimingRunner runner;
-    runner.kernels.context = network().context();
+    std::vector<double> seconds;
+    ObservingRunner runner{KernelRunner{network().context()},
+                           [&](const std::byte*, std::size_t, double taken) { seconds.push_back(taken); }};
     Net::execute(runner, weights().data, arena_.get());
-    return std::move(runner.seconds);
+    return seconds;
   }
   std::vector<LayerOutput> capture(const float* input) override {
     Net net = network();
     std::copy_n(input, Net::input::size, net.input_tensor().data());
-    CapturingRunner runner;
-    runner.kernels.context = net.context();
+    std::vector<std::vector<std::byte>> outputs;
+    ObservingRunner runner{KernelRunner{net.context()}, [&](const std::byte* out, std::size_t bytes, double) {
+                             outputs.emplace_back(out, out + bytes);
+                           }};
     Net::execute(runner, weights().data, arena_.get());
     std::vector<LayerOutput> layers;
     std::size_t index = 0;
     Net::visit([&](const NodeInfo& node) {
-      if (!node.leaf || index >= runner.outputs.size()) return;
-      const std::vector<std::byte>& bytes = runner.outputs[index];
+      if (!node.leaf || index >= outputs.size()) return;
+      const std::vector<std::byte>& bytes = outputs[index];
       const QuantParams q = index < output_params_.size() ? output_params_[index] : QuantParams{};
       ++index;
       LayerOutput layer{std::string(node.path), std::string(node.kind), {}};

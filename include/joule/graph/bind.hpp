@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "joule/core/dtype.hpp"
+#include "joule/core/function_ref.hpp"
 #include "joule/core/pack_sources.hpp"
 #include "joule/core/quant_params.hpp"
 #include "joule/core/status.hpp"
@@ -149,12 +150,15 @@ class QuantizationFlow {
 };
 }  // namespace detail
 
-/// Fills `storage` (Net::weight_bytes bytes) from `source`. Fails on the first missing tensor,
-/// wrong shape or dtype or non-finite value, naming the tensor and both shapes; the message ends
-/// with the number of further problems found.
-template <class Net, class Source>
-  requires TensorSource<Source> || TensorMaker<Source>
-Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> storage, BindOptions options = {}) {
+namespace detail {
+/// Any source, as binding asks it: the tensor `spec` named `name`, the index-th of its layer.
+using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::string_view name, std::size_t index)>;
+
+/// Binding itself, the same code for every network and source: the network's nodes come from
+/// its visit function (Net::visit).
+// Not inlined: one copy serves every network (binding is once per network, never in a loop).
+[[gnu::noinline]] inline Status bind_nodes(void (*visit)(NodeVisitor), SourceLookup source,
+                                           std::span<std::byte> storage, BindOptions options) {
   for (std::byte& value : storage) value = std::byte{0};
   Status first;
   int problems = 0;
@@ -163,7 +167,7 @@ Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> stor
   };
 
   detail::QuantizationFlow flow;
-  Net::visit([&](const NodeInfo& node) {
+  visit([&](const NodeInfo& node) {
     if (!node.leaf) {
       if (node.residual) flow.enter_residual();
       return;
@@ -184,12 +188,7 @@ Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> stor
         complete = false;
         continue;
       }
-      const TensorData* found = nullptr;
-      if constexpr (TensorMaker<Source>) {
-        found = source.make(spec, name.view(), i);
-      } else {
-        found = source.find(name.view());
-      }
+      const TensorData* found = source(spec, name.view(), i);
       const bool unsupported = found != nullptr && found->data == nullptr && !found->unsupported_dtype.empty();
       if (unsupported || (found != nullptr && found->data != nullptr && found->dtype != spec.dtype)) {
         Status status = Status::error(ErrorCode::type_mismatch, "tensor '");
@@ -259,6 +258,25 @@ Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> stor
     first.append(" (and ").append(problems - 1).append(problems == 2 ? " more problem)" : " more problems)");
   }
   return first;
+}
+}  // namespace detail
+
+/// Fills `storage` (Net::weight_bytes bytes) from `source`. Fails on the first missing tensor,
+/// wrong shape or dtype or non-finite value, naming the tensor and both shapes; the message ends
+/// with the number of further problems found.
+template <class Net, class Source>
+  requires TensorSource<Source> || TensorMaker<Source>
+Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> storage, BindOptions options = {}) {
+  const auto lookup = [&](const TensorSpec& spec, std::string_view name, std::size_t index) -> const TensorData* {
+    if constexpr (TensorMaker<Source>) {
+      return source.make(spec, name, index);
+    } else {
+      (void)spec;
+      (void)index;
+      return source.find(name);
+    }
+  };
+  return detail::bind_nodes(&Net::visit, lookup, storage, options);
 }
 
 template <class Net, class Source>
