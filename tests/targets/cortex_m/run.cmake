@@ -126,7 +126,10 @@ endmacro()
 now_ms(start)
 step(${GENERATOR} ${WORK_DIR}/generated)
 since_ms(${start} generate_ms)
-string(REGEX MATCH "int8: [^\n]*" generator_int8 "${step_output}")
+set(generator_int8 "")
+if(step_output MATCHES "int8: ([^\n]*)")
+  set(generator_int8 "${CMAKE_MATCH_1}")
+endif()
 
 now_ms(start)
 step(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/cortex_m -B ${WORK_DIR}/build --toolchain ${toolchain}
@@ -138,9 +141,9 @@ include(${WORK_DIR}/build/firmware_build.cmake)  # FIRMWARE_EMULATOR, _BOARD, _C
 include(${SOURCE_DIR}/examples/cortex_m/size_report.cmake)
 note("built:   ${WORK_DIR}/build/joule_cortex_m.elf (float32), joule_cortex_m_int8.elf (int8)\n"
      "         ${FIRMWARE_COMPILER} ${FIRMWARE_CPU_FLAGS} -O2, for QEMU's ${FIRMWARE_BOARD} board")
-note("int8:    the host generator's ${generator_int8}")
+note("int8:    the host generator ${generator_int8}")
 
-# 3. No allocator linked.
+# 3. No allocator linked in either example.
 function(linked_allocator elf variable)
   execute_process(COMMAND ${FIRMWARE_NM} ${elf} OUTPUT_VARIABLE symbols RESULT_VARIABLE result)
   if(NOT result EQUAL 0)
