@@ -1,27 +1,46 @@
-// Host side of the Cortex-M example. Writes, into the directory given as its argument:
-//   cortex_m_weights.hpp  the bound weights (joule's layout, BatchNorm folded) as constants,
-//   cortex_m_input.hpp    a deterministic 32x32x3 input image as constants,
-//   expected.txt          what the firmware must print: arena, weight and input sizes, layers and their kernels,
-//                         and the host's outputs for that input, round(output x 1e9), one per line.
-// Weights come from joule::DeterministicWeights and the input from a fixed linear congruential
+// Host side of the Cortex-M example: the workflow from a float network to int8 firmware. Writes,
+// into the directory given as its argument:
+//   cortex_m_weights.hpp       the float network's bound weights (joule's layout, BatchNorm folded),
+//   cortex_m_int8_weights.hpp  the int8 network's bound weights,
+//   cortex_m_input.hpp         a deterministic 32x32x3 input image as constants,
+//   expected.txt, expected_int8.txt
+//                              what each firmware must print: its precision, arena, weight and input
+//                              sizes, layers and their kernels, and the host's outputs for that input,
+//                              each as round(output x 1e9) and as the float's bits.
+// The int8 weights are made as an application makes them: the float network, here with
+// joule::DeterministicWeights, runs over a few calibration images (quant::Calibrator), which gives
+// each activation's scale and zero point; quant::quantize_weights turns the float tensors and those
+// parameters into the int8 tensors, and binding them packs the int8 network.
+// Weights come from joule::DeterministicWeights and the images from a fixed linear congruential
 // generator, not <random>'s distributions (whose output differs between standard libraries), so
-// every host writes the same files.
+// every host writes the same float weights and input. The int8 weights are calibrated on this
+// host's float results, which depend on its kernels and on the compiler's FMA contraction (a range
+// one ulp wider is another scale), and the expected outputs are this host's: the test generates
+// them on the host it compares with.
+#include <joule/io/tensor_store.hpp>
 #include <joule/io/weights_header.hpp>
+#include <joule/quant/calibrate.hpp>
+#include <joule/quant/quantize_weights.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
-#include "network.hpp"
+#include "network_int8.hpp"
 
 namespace {
 
+using cortex_m::Int8Net;
 using cortex_m::Net;
 
 /// Numerical Recipes' 32-bit LCG, for the input image; unit() gives 24-bit floats in [0, 1).
@@ -54,6 +73,88 @@ bool write_input_header(const std::string& path, const float* values, std::size_
   return static_cast<bool>(out);
 }
 
+/// A 32x32x3 image: a smooth pattern per channel, shifted by `phase`, plus noise from `noise_seed`,
+/// roughly as a normalized image spans [-1, 1].
+std::vector<float> image(std::uint32_t noise_seed, float phase) {
+  std::vector<float> values(Net::input::size);
+  Lcg noise(noise_seed);
+  for (int y = 0; y < Net::input::height; ++y) {
+    for (int x = 0; x < Net::input::width; ++x) {
+      for (int c = 0; c < Net::input::channels; ++c) {
+        const float pattern = std::sin(0.3f * float(x + 2 * c) + phase) * std::cos(0.2f * float(y - c) + phase);
+        values[(std::size_t(y) * Net::input::width + std::size_t(x)) * Net::input::channels + std::size_t(c)] =
+            0.7f * pattern + 0.3f * noise.centered();
+      }
+    }
+  }
+  return values;
+}
+
+/// A TensorMaker that binds from DeterministicWeights and keeps a copy of every float tensor it
+/// makes, by name: the float network's PyTorch tensors, which quant::quantize_weights reads.
+template <class Maker>
+class Keeping {
+ public:
+  Keeping(Maker& maker, joule::io::TensorStore& kept) : maker_(maker), kept_(kept) {}
+  const joule::TensorData* make(const joule::TensorSpec& spec, std::string_view name, std::size_t index) {
+    const joule::TensorData* made = maker_.make(spec, name, index);
+    if (made != nullptr && made->values<float>() != nullptr) {
+      const std::vector<std::int64_t> shape(made->dims.begin(), made->dims.begin() + made->rank);
+      kept_.add_values(std::string(name), shape, made->values<float>(), spec.elements());
+    }
+    return made;
+  }
+
+ private:
+  Maker& maker_;
+  joule::io::TensorStore& kept_;
+};
+
+/// Model on `input`, run from `weights`.
+template <class Model>
+void run(const typename Model::Weights& weights, const std::vector<float>& input, float (&output)[Model::output::size]) {
+  auto arena = std::make_unique<typename Model::Arena>();
+  Model net(weights, *arena);
+  net.forward(std::span<const float, Model::input::size>(input.data(), Model::input::size),
+              std::span<float, Model::output::size>(output, Model::output::size));
+}
+
+/// What the firmware built for Model must print (main.cpp writes the same lines).
+template <class Model>
+bool write_expected(const std::string& path, const float (&output)[Model::output::size]) {
+  std::ofstream expected(path);
+  expected << "precision " << Model::precision::name << "\n"
+           << "arena_bytes " << Model::arena_bytes << "\n"
+           << "weight_bytes " << Model::weight_bytes << "\n"
+           << "input_bytes " << Model::input::size * sizeof(float) << "\n";
+  Model::visit([&](const joule::NodeInfo& node) {
+    if (node.leaf) expected << "kernel " << node.path << " " << node.kernel << "\n";
+  });
+  for (std::size_t i = 0; i < Model::output::size; ++i) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &output[i], sizeof bits);
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%08x", static_cast<unsigned>(bits));
+    expected << "output " << i << " " << std::llround(double(output[i]) * cortex_m::output_scale) << " " << hex
+             << "\n";
+  }
+  expected.close();  // flushes: a failed write shows in the state checked below
+  return static_cast<bool>(expected);
+}
+
+bool write_weights(const std::string& path, std::span<const std::byte> weights, const char* identifier,
+                   std::string_view description) {
+  std::ofstream out(path);
+  const joule::Status status = joule::io::write_weights_header(out, weights, identifier, description);
+  if (!status.ok()) std::cerr << path << ": " << status.c_str() << "\n";
+  return status.ok();
+}
+
+int fail(std::string_view what, const joule::Status& status) {
+  std::cerr << what << ": " << status.c_str() << "\n";
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,69 +170,84 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const auto source = std::make_unique<joule::DeterministicWeights<Net::max_source_elements>>(20260101u);
+  // 1. The float network, its weights kept as PyTorch tensors too.
+  constexpr std::uint32_t seed = 20260101u;
+  const auto source = std::make_unique<joule::DeterministicWeights<Net::max_source_elements>>(seed);
+  joule::io::TensorStore float_tensors;
+  Keeping keeping(*source, float_tensors);
   auto weights = std::make_unique<Net::Weights>();
-  if (const joule::Status status = joule::bind_weights<Net>(*source, *weights); !status.ok()) {
-    std::cerr << "binding failed: " << status.c_str() << "\n";
-    return 1;
-  }
-  {
-    std::ofstream out(dir + "/cortex_m_weights.hpp");
-    if (!out) {
-      std::cerr << "cannot write " << dir << "/cortex_m_weights.hpp\n";
-      return 1;
-    }
-    const joule::Status status = joule::io::write_weights_header(
-        out, weights->span(), cortex_m::weights_identifier,
-        "examples/cortex_m/generate.cpp, joule::DeterministicWeights (seed 20260101)");
-    if (!status.ok()) {
-      std::cerr << status.c_str() << "\n";
-      return 1;
-    }
+  if (const joule::Status status = joule::bind_weights<Net>(keeping, *weights); !status.ok()) {
+    return fail("binding the float network", status);
   }
 
-  // A smooth pattern per channel plus noise, roughly as a normalized image spans [-1, 1].
-  std::vector<float> input(Net::input::size);
-  Lcg noise(7u);
-  for (int y = 0; y < Net::input::height; ++y) {
-    for (int x = 0; x < Net::input::width; ++x) {
-      for (int c = 0; c < Net::input::channels; ++c) {
-        const float pattern = std::sin(0.3f * float(x + 2 * c)) * std::cos(0.2f * float(y - c));
-        input[(std::size_t(y) * Net::input::width + std::size_t(x)) * Net::input::channels + std::size_t(c)] =
-            0.7f * pattern + 0.3f * noise.centered();
-      }
+  // 2. Calibration: the float network over a few images gives each activation's range.
+  constexpr int calibration_images = 4;
+  joule::quant::Calibrator<Net> calibrator(std::as_const(*weights).span());
+  for (int i = 0; i < calibration_images; ++i) {
+    const std::vector<float> sample = image(100u + static_cast<std::uint32_t>(i), 0.5f * float(i + 1));
+    if (const joule::Status status = calibrator.add(std::span<const float, Net::input::size>(sample)); !status.ok()) {
+      return fail("calibration", status);
     }
   }
-  if (!write_input_header(dir + "/cortex_m_input.hpp", input.data(), input.size())) {
-    std::cerr << "writing " << dir << "/cortex_m_input.hpp failed\n";
+  joule::io::TensorStore activation_params;
+  if (const joule::Status status = calibrator.write_params(activation_params); !status.ok()) {
+    return fail("calibration", status);
+  }
+
+  // 3. The int8 tensors, bound into the int8 network.
+  joule::io::TensorStore int8_tensors;
+  if (const joule::Status status = joule::quant::quantize_weights<Net>(float_tensors, activation_params, int8_tensors);
+      !status.ok()) {
+    return fail("quantizing the weights", status);
+  }
+  auto int8_weights = std::make_unique<Int8Net::Weights>();
+  if (const joule::Status status = joule::bind_weights<Int8Net>(int8_tensors, *int8_weights); !status.ok()) {
+    return fail("binding the int8 network", status);
+  }
+
+  // 4. The headers.
+  const std::string description = "examples/cortex_m/generate.cpp, joule::DeterministicWeights (seed 20260101)";
+  const std::vector<float> input = image(7u, 0.0f);
+  if (!write_weights(dir + "/cortex_m_weights.hpp", std::as_const(*weights).span(), cortex_m::weights_identifier,
+                     description) ||
+      !write_weights(dir + "/cortex_m_int8_weights.hpp", std::as_const(*int8_weights).span(),
+                     cortex_m::int8_weights_identifier,
+                     description + ", calibrated on " + std::to_string(calibration_images) +
+                         " images (quant::Calibrator), quantized by quant::quantize_weights") ||
+      !write_input_header(dir + "/cortex_m_input.hpp", input.data(), input.size())) {
+    std::cerr << "writing the headers into " << dir << " failed\n";
     return 1;
   }
 
-  // The host's own run, with the kernels this host is built for (SIMD where xsimd has a target).
-  auto arena = std::make_unique<Net::Arena>();
-  Net net(*weights, *arena);
+  // 5. The host's own runs, with the kernels this host is built for (float: SIMD where xsimd has a
+  // target; int8: the reference kernels, which every target must follow bit for bit).
   float output[Net::output::size];
-  net.forward(std::span<const float, Net::input::size>(input.data(), Net::input::size),
-              std::span<float, Net::output::size>(output, Net::output::size));
-
-  std::ofstream expected(dir + "/expected.txt");
-  expected << "arena_bytes " << Net::arena_bytes << "\n"
-           << "weight_bytes " << Net::weight_bytes << "\n"
-           << "input_bytes " << Net::input::size * sizeof(float) << "\n";
-  Net::visit([&](const joule::NodeInfo& node) {
-    if (node.leaf) expected << "kernel " << node.path << " " << node.kernel << "\n";
-  });
-  for (std::size_t i = 0; i < Net::output::size; ++i) {
-    expected << "output " << i << " " << std::llround(double(output[i]) * cortex_m::output_scale) << "\n";
-  }
-  expected.close();  // flushes: a failed write shows in the state checked below
-  if (!expected) {
-    std::cerr << "writing " << dir << "/expected.txt failed\n";
+  float int8_output[Int8Net::output::size];
+  run<Net>(*weights, input, output);
+  run<Int8Net>(*int8_weights, input, int8_output);
+  if (!write_expected<Net>(dir + "/expected.txt", output) ||
+      !write_expected<Int8Net>(dir + "/expected_int8.txt", int8_output)) {
+    std::cerr << "writing the expected outputs into " << dir << " failed\n";
     return 1;
   }
-  std::cout << "wrote " << dir << "/cortex_m_weights.hpp (" << Net::weight_bytes << " bytes), cortex_m_input.hpp ("
-            << Net::input::size << " floats), expected.txt\n"
+
+  // How far int8 is from float on this input, for the reader.
+  double largest = 0.0, difference = 0.0;
+  std::size_t top = 0, int8_top = 0;
+  for (std::size_t i = 0; i < Net::output::size; ++i) {
+    largest = std::max(largest, std::fabs(double(output[i])));
+    difference = std::max(difference, std::fabs(double(int8_output[i]) - double(output[i])));
+    if (output[i] > output[top]) top = i;
+    if (int8_output[i] > int8_output[int8_top]) int8_top = i;
+  }
+  std::cout << "wrote " << dir << "/cortex_m_weights.hpp (" << Net::weight_bytes << " bytes), cortex_m_int8_weights.hpp ("
+            << Int8Net::weight_bytes << " bytes), cortex_m_input.hpp (" << Net::input::size
+            << " floats), expected.txt, expected_int8.txt\n"
             << "network: " << Net::cost.params << " parameters (PyTorch's count), " << Net::cost.macs
-            << " multiply-accumulates per image, arena " << Net::arena_bytes << " bytes\n";
+            << " multiply-accumulates per image, arena " << Net::arena_bytes << " bytes in float32, "
+            << Int8Net::arena_bytes << " in int8\n"
+            << "int8: calibrated on " << calibrator.inputs() << " images, " << calibrator.names().size()
+            << " activation tensors; on the input, max |int8 - float32| " << difference << " (max |float32| "
+            << largest << "), top class " << int8_top << " (float32: " << top << ")\n";
   return 0;
 }

@@ -1,36 +1,48 @@
 // The Cortex-M example: joule's headers in a bare-metal application. The weights and the input
 // are constants compiled into flash (written on a host by generate.cpp); the network runs from
-// them with no copy, in a static arena, without heap, exceptions or RTTI. It prints, through
-// semihosting, what the host's expected.txt holds plus what only the target knows:
+// them with no copy, in a static arena, without heap, exceptions or RTTI. Built twice: the float32
+// network (joule_cortex_m.elf) and, with CORTEX_M_INT8, the same network in int8
+// (joule_cortex_m_int8.elf, network_int8.hpp). It prints, through semihosting, what the host's
+// expected.txt (expected_int8.txt) holds plus what only the target knows:
 //   cpu NAME CPUID / built_for ARCH fpu=... mve=...            (the core it runs on, its flags)
-//   arena_bytes N / weight_bytes N / input_bytes N / kernel PATH NAME (one per layer)
-//   output I round(y x 1e9) (one per class) / stack_bytes USED RESERVED
+//   precision f32|i8 / arena_bytes N / weight_bytes N / input_bytes N / kernel PATH NAME (per layer)
+//   output I NANOS BITS (one per class: round(y x 1e9), the float's bits) / stack_bytes USED RESERVED
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string_view>
 
 #include "cortex_m_input.hpp"
-#include "cortex_m_weights.hpp"
-#include "network.hpp"
 #include "semihost.hpp"
 #include "startup.hpp"
+
+#if defined(CORTEX_M_INT8)
+#include "cortex_m_int8_weights.hpp"
+#include "network_int8.hpp"
+using Model = cortex_m::Int8Net;
+static_assert(cortex_m_int8_weights_bytes == Model::weight_bytes, "the weights header was written for another network");
+static std::span<const std::byte, Model::weight_bytes> model_weights() { return cortex_m_int8_weights_span(); }
+#else
+#include "cortex_m_weights.hpp"
+#include "network.hpp"
+using Model = cortex_m::Net;
+static_assert(cortex_m_weights_bytes == Model::weight_bytes, "the weights header was written for another network");
+static std::span<const std::byte, Model::weight_bytes> model_weights() { return cortex_m_weights_span(); }
+#endif
 
 #if defined(__cpp_exceptions) || defined(__GXX_RTTI)
 #error "the firmware is built with -fno-exceptions -fno-rtti"
 #endif
 
-using cortex_m::Net;
-
-static_assert(cortex_m_weights_bytes == Net::weight_bytes, "the weights header was written for another network");
-static_assert(cortex_m_input_floats == Net::input::size, "the input header was written for another network");
+static_assert(cortex_m_input_floats == Model::input::size, "the input header was written for another network");
 
 namespace {
 
-// The activation arena, in .bss: Net::arena_bytes on the 64-byte boundary the network requires.
+// The activation arena, in .bss: Model::arena_bytes on the 64-byte boundary the network requires.
 // The build's size report reads this symbol's size back from the ELF.
-alignas(64) std::byte arena[Net::arena_bytes];
+alignas(64) std::byte arena[Model::arena_bytes];
 
 /// string_view is not NUL-terminated; semihosting's WRITE0 needs a terminated string.
 void write(std::string_view text) {
@@ -105,12 +117,15 @@ int main() {
   print_build();
 
   // Zero copies: the header's array is the weight storage the network reads.
-  Net net(cortex_m_weights_span(), std::span<std::byte>(arena), nullptr);
+  Model net(model_weights(), std::span<std::byte>(arena), nullptr);
 
-  print_line("arena_bytes", static_cast<long long>(Net::arena_bytes));
-  print_line("weight_bytes", static_cast<long long>(Net::weight_bytes));
+  semihost::write("precision ");
+  semihost::write(Model::precision::name);
+  semihost::write("\n");
+  print_line("arena_bytes", static_cast<long long>(Model::arena_bytes));
+  print_line("weight_bytes", static_cast<long long>(Model::weight_bytes));
   print_line("input_bytes", static_cast<long long>(sizeof cortex_m_input));
-  Net::visit([](const joule::NodeInfo& node) {
+  Model::visit([](const joule::NodeInfo& node) {
     if (!node.leaf) return;
     semihost::write("kernel ");
     write(node.path);
@@ -119,15 +134,19 @@ int main() {
     semihost::write("\n");
   });
 
-  float output[Net::output::size];
-  net.forward(std::span<const float, Net::input::size>(cortex_m_input), std::span<float, Net::output::size>(output));
+  float output[Model::output::size];
+  net.forward(std::span<const float, Model::input::size>(cortex_m_input), std::span<float, Model::output::size>(output));
 
-  for (std::size_t i = 0; i < Net::output::size; ++i) {
+  for (std::size_t i = 0; i < Model::output::size; ++i) {
     semihost::write("output ");
     semihost::write(static_cast<long long>(i));
     semihost::write(" ");
-    // Integers, not printf's %f: round(y x 1e9), as the host writes them.
+    // Integers, not printf's %f: round(y x 1e9), as the host writes them, and the float's bits.
     semihost::write(std::llround(static_cast<double>(output[i]) * cortex_m::output_scale));
+    semihost::write(" ");
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &output[i], sizeof bits);
+    semihost::write_hex(bits);
     semihost::write("\n");
   }
 

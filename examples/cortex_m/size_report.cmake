@@ -1,7 +1,8 @@
 # Flash and RAM use of a firmware image, from arm-none-eabi-size, and the size of its `arena`
 # symbol (the network's activation arena, Net::arena_bytes) from arm-none-eabi-nm.
 #
-# As a script (the firmware build runs it after linking joule_cortex_m.elf):
+# As a script (the firmware build runs it after linking each example, joule_cortex_m.elf and
+# joule_cortex_m_int8.elf):
 #   cmake -DELF=joule_cortex_m.elf -DSIZE=arm-none-eabi-size -DNM=arm-none-eabi-nm
 #         [-DDESCRIPTION="cortex-m4 (...)"] -P size_report.cmake
 # As a module (tests/targets/cortex_m/run.cmake): include() it, call firmware_size(elf size nm).

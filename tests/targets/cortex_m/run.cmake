@@ -1,13 +1,17 @@
-# One board's end-to-end check of the Cortex-M example:
-#   1. the host generator writes the weights and input headers and the host's output (expected.txt),
-#   2. the firmware project is configured with the board's toolchain file and built,
-#   3. it must link no allocator; its flash and RAM use and its arena symbol's size are read back,
-#   4. QEMU runs it: exit status 0; the core it reports must be the one built for; its arena size,
-#      weight and input sizes and layers must be the host's; its outputs must be within
-#      1e-5 x max|host| of the host's (scalar float on the target, the host's SIMD kernels),
+# One board's end-to-end check of the Cortex-M example, in float32 and in int8:
+#   1. the host generator writes the weights headers (float32, and int8 calibrated and quantized
+#      from it), the input header and the host's outputs (expected.txt, expected_int8.txt),
+#   2. the firmware project is configured with the board's toolchain file and built: both examples
+#      and the two probes,
+#   3. neither example may link an allocator; the flash and RAM use of each and its arena symbol's
+#      size are read back,
+#   4. QEMU runs each: exit status 0; the core it reports must be the one built for; its precision,
+#      arena size, weight and input sizes and layers must be the host's; the float32 outputs must be
+#      within 1e-5 x max|host| of the host's (scalar float on the target, the host's SIMD kernels),
+#      the int8 outputs must have the host's bits (the same reference int8 kernels everywhere),
 #   5. the probes show the safety nets work: an allocation exits with 98, a fault with 99.
-# The report (ctest -V, or on failure) says what was built, its sizes, the kernel each layer ran
-# on the target and on the host, and every output side by side.
+# The report (ctest -V, or on failure) says what was built, the sizes of both examples side by
+# side, the kernel each layer ran on the target and on the host, and every output side by side.
 # Arguments: CPU (m4, m7, m55), SOURCE_DIR, WORK_DIR, GENERATOR.
 cmake_minimum_required(VERSION 3.25)
 
@@ -82,16 +86,18 @@ function(decimal nanos variable)
   set(${variable} "${sign}${whole}.${leading}${fraction}" PARENT_SCOPE)
 endfunction()
 
-# Lines "cpu NAME CPUID", "built_for ...", "arena_bytes N" (and weight_bytes, input_bytes),
-# "kernel PATH NAME", "output I VALUE", "stack_bytes USED RESERVED" into <prefix>_<key>.
+# Lines "cpu NAME CPUID", "built_for ...", "precision NAME", "arena_bytes N" (and weight_bytes,
+# input_bytes), "kernel PATH NAME", "output I NANOS BITS", "stack_bytes USED RESERVED" into
+# <prefix>_<key> (the outputs' NANOS into <prefix>_outputs, their BITS into <prefix>_bits).
 macro(parse text prefix)
-  foreach(key cpu cpuid built_for arena_bytes weight_bytes input_bytes paths kernels outputs stack_used stack_reserved)
+  foreach(key cpu cpuid built_for precision arena_bytes weight_bytes input_bytes paths kernels outputs bits
+              stack_used stack_reserved)
     set(${prefix}_${key} "")
   endforeach()
   string(REPLACE "\r" "" parse_text "${text}")
   string(REPLACE "\n" ";" parse_lines "${parse_text}")
   foreach(line IN LISTS parse_lines)
-    if(line MATCHES "^(arena_bytes|weight_bytes|input_bytes) ([0-9]+)$")
+    if(line MATCHES "^(precision|arena_bytes|weight_bytes|input_bytes) ([0-9a-z]+)$")
       set(${prefix}_${CMAKE_MATCH_1} ${CMAKE_MATCH_2})
     elseif(line MATCHES "^cpu ([^ ]+) ([^ ]+)$")
       set(${prefix}_cpu ${CMAKE_MATCH_1})
@@ -101,12 +107,13 @@ macro(parse text prefix)
     elseif(line MATCHES "^kernel ([^ ]+) ([^ ]+)$")
       list(APPEND ${prefix}_paths ${CMAKE_MATCH_1})
       list(APPEND ${prefix}_kernels ${CMAKE_MATCH_2})
-    elseif(line MATCHES "^output ([0-9]+) (-?[0-9]+)$")
+    elseif(line MATCHES "^output ([0-9]+) (-?[0-9]+) (0x[0-9a-f]+)$")
       list(LENGTH ${prefix}_outputs parse_count)
       if(NOT CMAKE_MATCH_1 EQUAL parse_count)
         fail("${prefix}: output ${CMAKE_MATCH_1} out of order")
       endif()
       list(APPEND ${prefix}_outputs ${CMAKE_MATCH_2})
+      list(APPEND ${prefix}_bits ${CMAKE_MATCH_3})
     elseif(line MATCHES "^stack_bytes ([0-9]+) ([0-9]+)$")
       set(${prefix}_stack_used ${CMAKE_MATCH_1})
       set(${prefix}_stack_reserved ${CMAKE_MATCH_2})
@@ -114,12 +121,15 @@ macro(parse text prefix)
   endforeach()
 endmacro()
 
+
 # 1-2. Generate on the host, build the firmware for the board.
 now_ms(start)
 step(${GENERATOR} ${WORK_DIR}/generated)
 since_ms(${start} generate_ms)
-file(READ ${WORK_DIR}/generated/expected.txt expected)
-parse("${expected}" host)
+set(generator_int8 "")
+if(step_output MATCHES "int8: ([^\n]*)")
+  set(generator_int8 "${CMAKE_MATCH_1}")
+endif()
 
 now_ms(start)
 step(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples/cortex_m -B ${WORK_DIR}/build --toolchain ${toolchain}
@@ -129,11 +139,11 @@ since_ms(${start} build_ms)
 set(build_output "${step_output}")
 include(${WORK_DIR}/build/firmware_build.cmake)  # FIRMWARE_EMULATOR, _BOARD, _CPU_FLAGS, _COMPILER, _SIZE, _NM
 include(${SOURCE_DIR}/examples/cortex_m/size_report.cmake)
-set(elf ${WORK_DIR}/build/joule_cortex_m.elf)
-note("built:   ${elf}\n"
+note("built:   ${WORK_DIR}/build/joule_cortex_m.elf (float32), joule_cortex_m_int8.elf (int8)\n"
      "         ${FIRMWARE_COMPILER} ${FIRMWARE_CPU_FLAGS} -O2, for QEMU's ${FIRMWARE_BOARD} board")
+note("int8:    the host generator ${generator_int8}")
 
-# 3. No allocator linked, and the sizes.
+# 3. No allocator linked in either example.
 function(linked_allocator elf variable)
   execute_process(COMMAND ${FIRMWARE_NM} ${elf} OUTPUT_VARIABLE symbols RESULT_VARIABLE result)
   if(NOT result EQUAL 0)
@@ -145,126 +155,203 @@ function(linked_allocator elf variable)
   endif()
   set(${variable} "${found}" PARENT_SCOPE)
 endfunction()
-linked_allocator(${elf} allocator)
-if(allocator)
-  fail("the firmware links the allocator (${allocator}); it must not use the heap")
-endif()
+foreach(example joule_cortex_m joule_cortex_m_int8)
+  linked_allocator(${WORK_DIR}/build/${example}.elf allocator)
+  if(allocator)
+    fail("${example}.elf links the allocator (${allocator}); it must not use the heap")
+  endif()
+endforeach()
 # The same check must see the allocator where there is one, or its silence above proves nothing.
 linked_allocator(${WORK_DIR}/build/probe_heap.elf probe_allocator)
 if(NOT probe_allocator)
   fail("the allocator check finds no malloc in probe_heap.elf, which calls it")
 endif()
 
-firmware_size(${elf} ${FIRMWARE_SIZE} ${FIRMWARE_NM})
-math(EXPR code_bytes "${firmware_flash} - ${host_weight_bytes} - ${host_input_bytes}")
-note("size:    arm-none-eabi-size: text ${firmware_text}, data ${firmware_data}, bss ${firmware_bss}\n"
-     "         flash ${firmware_flash} bytes (text + data: weights ${host_weight_bytes}, input ${host_input_bytes}, "
-     "code and the rest ${code_bytes})\n"
-     "         RAM ${firmware_ram} bytes (data + bss: the arena ${firmware_arena}, the stack reservation, the rest)")
-
-# 4. Run it and compare with the host.
-now_ms(start)
-execute_process(COMMAND ${FIRMWARE_EMULATOR} ${elf} RESULT_VARIABLE status
-                OUTPUT_VARIABLE printed ERROR_VARIABLE printed TIMEOUT 60)
-since_ms(${start} run_ms)
-if(NOT status STREQUAL "0")
-  fail("the firmware ended with status '${status}' (99: fault, 98: heap use, 97: stack overflow); it printed:\n${printed}")
-endif()
-parse("${printed}" target)
-note("ran:     QEMU ${FIRMWARE_BOARD}, exit status 0; the core reports ${target_cpu} (CPUID ${target_cpuid}), "
-     "the code is built for ${target_built_for}")
-if(target_stack_used STREQUAL "" OR target_stack_reserved STREQUAL "")
-  fail("the firmware printed no stack_bytes line:\n${printed}")
-endif()
-math(EXPR ram_used "${firmware_ram} - ${target_stack_reserved} + ${target_stack_used}")
-note("         stack: ${target_stack_used} of ${target_stack_reserved} reserved bytes used, "
-     "so the run used ${ram_used} bytes of RAM")
-
-set(problems "")
-if(NOT target_cpu STREQUAL cpu_name)
-  list(APPEND problems "the board runs '${target_cpu}', the image is built for ${cpu_name}")
-endif()
-foreach(key arena_bytes weight_bytes input_bytes)
-  if(target_${key} STREQUAL "" OR NOT target_${key} STREQUAL host_${key})
-    list(APPEND problems "${key}: firmware '${target_${key}}', host '${host_${key}}'")
+# 4. Each example: its sizes, its run on QEMU, its output against the host's.
+set(run_times "")
+foreach(precision f32 i8)
+  if(precision STREQUAL "f32")
+    set(example joule_cortex_m)
+    set(expected_file expected.txt)
+    set(shown_precision float32)
+  else()
+    set(example joule_cortex_m_int8)
+    set(expected_file expected_int8.txt)
+    set(shown_precision int8)
   endif()
-endforeach()
-if(NOT firmware_arena EQUAL host_arena_bytes)
-  list(APPEND problems "the ELF's arena symbol has ${firmware_arena} bytes, the type computes ${host_arena_bytes}")
-endif()
-note("arena:   ${target_arena_bytes} bytes, Net::arena_bytes on the target and on the host; "
-     "the linked arena symbol has ${firmware_arena}")
+  set(elf ${WORK_DIR}/build/${example}.elf)
+  file(READ ${WORK_DIR}/generated/${expected_file} expected)
+  parse("${expected}" host)
+  note("--- ${shown_precision}: ${example}.elf")
 
-if(NOT target_paths STREQUAL host_paths)
-  string(REPLACE ";" " " shown_target "${target_paths}")
-  string(REPLACE ";" " " shown_host "${host_paths}")
-  list(APPEND problems "layers differ: firmware [${shown_target}], host [${shown_host}]")
-endif()
-# arm-none-eabi-g++ does not search /usr/include, so xsimd is not found: every kernel is scalar.
-foreach(kernel IN LISTS target_kernels)
-  if(NOT kernel MATCHES "__reference$")
-    list(APPEND problems "a kernel other than the scalar reference ran on the target: ${kernel}")
+  firmware_size(${elf} ${FIRMWARE_SIZE} ${FIRMWARE_NM})
+  math(EXPR code_bytes "${firmware_flash} - ${host_weight_bytes} - ${host_input_bytes}")
+  note("size:    arm-none-eabi-size: text ${firmware_text}, data ${firmware_data}, bss ${firmware_bss}\n"
+       "         flash ${firmware_flash} bytes (text + data: weights ${host_weight_bytes}, input ${host_input_bytes}, "
+       "code and the rest ${code_bytes})\n"
+       "         RAM ${firmware_ram} bytes (data + bss: the arena ${firmware_arena}, the stack reservation, the rest)")
+
+  now_ms(start)
+  execute_process(COMMAND ${FIRMWARE_EMULATOR} ${elf} RESULT_VARIABLE status
+                  OUTPUT_VARIABLE printed ERROR_VARIABLE printed TIMEOUT 60)
+  since_ms(${start} run_ms)
+  list(APPEND run_times "${shown_precision} ${run_ms} ms")
+  if(NOT status STREQUAL "0")
+    fail("${example}.elf ended with status '${status}' (99: fault, 98: heap use, 97: stack overflow); it printed:\n${printed}")
   endif()
-endforeach()
-list(LENGTH host_paths layer_count)
-list(LENGTH target_kernels target_layer_count)
-note("kernels: layer       on the target (scalar)                       on the host")
-if(layer_count GREATER 0 AND layer_count EQUAL target_layer_count)
-  math(EXPR last "${layer_count} - 1")
-  foreach(i RANGE ${last})
-    list(GET host_paths ${i} path)
-    list(GET target_kernels ${i} target_kernel)
-    list(GET host_kernels ${i} host_kernel)
-    pad("${path}" 11 path)
-    pad("${target_kernel}" 44 target_kernel)
-    note("         ${path} ${target_kernel} ${host_kernel}")
+  parse("${printed}" target)
+  note("ran:     QEMU ${FIRMWARE_BOARD}, exit status 0; the core reports ${target_cpu} (CPUID ${target_cpuid}), "
+       "the code is built for ${target_built_for}")
+  if(target_stack_used STREQUAL "" OR target_stack_reserved STREQUAL "")
+    fail("${example}.elf printed no stack_bytes line:\n${printed}")
+  endif()
+  math(EXPR ram_used "${firmware_ram} - ${target_stack_reserved} + ${target_stack_used}")
+  note("         stack: ${target_stack_used} of ${target_stack_reserved} reserved bytes used, "
+       "so the run used ${ram_used} bytes of RAM")
+  foreach(key text data bss flash ram arena)
+    set(${precision}_${key} ${firmware_${key}})
   endforeach()
-endif()
+  set(${precision}_weights ${host_weight_bytes})
+  set(${precision}_stack ${target_stack_used})
+  set(${precision}_ram_used ${ram_used})
 
-compare_outputs("${host_outputs}" "${target_outputs}" compared)
-list(APPEND problems ${compared_problems})
-foreach(name count max_host tolerance max_diff max_diff_index matched)
-  set(${name} ${compared_${name}})
-endforeach()
-if(count GREATER 0)
-  note("outputs: i  host          target        |target - host|")
-  math(EXPR last "${count} - 1")
-  foreach(i RANGE ${last})
-    list(GET host_outputs ${i} h)
-    list(GET target_outputs ${i} t)
-    list(GET compared_diffs ${i} diff)
-    decimal(${h} h_text)
-    decimal(${t} t_text)
-    decimal(${diff} diff_text)
-    if(diff GREATER tolerance)
-      list(APPEND problems "output ${i}: firmware ${t_text}, host ${h_text}, difference ${diff_text} over the tolerance")
-      set(verdict "  over the tolerance")
-    else()
-      set(verdict "")
+  set(problems "")
+  if(NOT target_cpu STREQUAL cpu_name)
+    list(APPEND problems "the board runs '${target_cpu}', the image is built for ${cpu_name}")
+  endif()
+  foreach(key precision arena_bytes weight_bytes input_bytes)
+    if(target_${key} STREQUAL "" OR NOT target_${key} STREQUAL host_${key})
+      list(APPEND problems "${key}: firmware '${target_${key}}', host '${host_${key}}'")
     endif()
-    pad("${i}" 2 i_text)
-    pad("${h_text}" 13 h_text)
-    pad("${t_text}" 13 t_text)
-    note("         ${i_text} ${h_text} ${t_text} ${diff_text}${verdict}")
   endforeach()
-  decimal(${max_diff} max_diff_text)
-  decimal(${tolerance} tolerance_text)
-  decimal(${max_host} max_host_text)
-  set(relative "")
-  if(max_host GREATER 0 AND max_diff LESS 1000000000)
-    math(EXPR relative_ppb "${max_diff} * 1000000000 / ${max_host}")
-    decimal(${relative_ppb} relative)
-    set(relative " (${relative} of max|host|)")
+  if(NOT host_precision STREQUAL precision)
+    list(APPEND problems "${expected_file} is for precision '${host_precision}', expected ${precision}")
   endif()
-  note("         max |target - host| = ${max_diff_text} at output ${max_diff_index}${relative}; "
-       "tolerance ${tolerance_text} = 1e-5 x max|host| ${max_host_text} + 1e-9 for printing")
-  note("         ${matched} of ${count} outputs within the tolerance")
-endif()
+  if(NOT firmware_arena EQUAL host_arena_bytes)
+    list(APPEND problems "the ELF's arena symbol has ${firmware_arena} bytes, the type computes ${host_arena_bytes}")
+  endif()
+  note("arena:   ${target_arena_bytes} bytes, Model::arena_bytes on the target and on the host; "
+       "the linked arena symbol has ${firmware_arena}")
 
-if(problems)
-  list(JOIN problems "\n  " problems)
-  fail("the firmware does not match the host:\n  ${problems}\nfirmware printed:\n${printed}\nhost expected:\n${expected}")
-endif()
+  if(NOT target_paths STREQUAL host_paths)
+    string(REPLACE ";" " " shown_target "${target_paths}")
+    string(REPLACE ";" " " shown_host "${host_paths}")
+    list(APPEND problems "layers differ: firmware [${shown_target}], host [${shown_host}]")
+  endif()
+  # arm-none-eabi-g++ does not search /usr/include, so xsimd is not found: every kernel is scalar.
+  foreach(kernel IN LISTS target_kernels)
+    if(NOT kernel MATCHES "__reference$")
+      list(APPEND problems "a kernel other than the scalar reference ran on the target: ${kernel}")
+    endif()
+  endforeach()
+  list(LENGTH host_paths layer_count)
+  list(LENGTH target_kernels target_layer_count)
+  note("kernels: layer       on the target (scalar)                       on the host")
+  if(layer_count GREATER 0 AND layer_count EQUAL target_layer_count)
+    math(EXPR last "${layer_count} - 1")
+    foreach(i RANGE ${last})
+      list(GET host_paths ${i} path)
+      list(GET target_kernels ${i} target_kernel)
+      list(GET host_kernels ${i} host_kernel)
+      pad("${path}" 11 path)
+      pad("${target_kernel}" 44 target_kernel)
+      note("         ${path} ${target_kernel} ${host_kernel}")
+    endforeach()
+  endif()
+
+  if(precision STREQUAL "f32")
+    # Float32: the target's scalar kernels add in another order than the host's SIMD kernels.
+    compare_outputs("${host_outputs}" "${target_outputs}" compared)
+    list(APPEND problems ${compared_problems})
+    foreach(name count max_host tolerance max_diff max_diff_index matched)
+      set(${name} ${compared_${name}})
+    endforeach()
+    if(count GREATER 0)
+      note("outputs: i  host          target        |target - host|")
+      math(EXPR last "${count} - 1")
+      foreach(i RANGE ${last})
+        list(GET host_outputs ${i} h)
+        list(GET target_outputs ${i} t)
+        list(GET compared_diffs ${i} diff)
+        decimal(${h} h_text)
+        decimal(${t} t_text)
+        decimal(${diff} diff_text)
+        if(diff GREATER tolerance)
+          list(APPEND problems "output ${i}: firmware ${t_text}, host ${h_text}, difference ${diff_text} over the tolerance")
+          set(verdict "  over the tolerance")
+        else()
+          set(verdict "")
+        endif()
+        pad("${i}" 2 i_text)
+        pad("${h_text}" 13 h_text)
+        pad("${t_text}" 13 t_text)
+        note("         ${i_text} ${h_text} ${t_text} ${diff_text}${verdict}")
+      endforeach()
+      decimal(${max_diff} max_diff_text)
+      decimal(${tolerance} tolerance_text)
+      decimal(${max_host} max_host_text)
+      set(relative "")
+      if(max_host GREATER 0 AND max_diff LESS 1000000000)
+        math(EXPR relative_ppb "${max_diff} * 1000000000 / ${max_host}")
+        decimal(${relative_ppb} relative)
+        set(relative " (${relative} of max|host|)")
+      endif()
+      note("         max |target - host| = ${max_diff_text} at output ${max_diff_index}${relative}; "
+           "tolerance ${tolerance_text} = 1e-5 x max|host| ${max_host_text} + 1e-9 for printing")
+      note("         ${matched} of ${count} outputs within the tolerance")
+      set(f32_verdict "${matched} of ${count} outputs within 1e-5 x max|host| of the host's")
+    endif()
+  else()
+    # Int8: integer sums and exactly rounded float requantization, the same on every target.
+    compare_exact("${host_bits}" "${target_bits}" exact)
+    list(APPEND problems ${exact_problems})
+    if(exact_count GREATER 0)
+      note("outputs: i  host                     target")
+      math(EXPR last "${exact_count} - 1")
+      foreach(i RANGE ${last})
+        list(GET host_outputs ${i} h)
+        list(GET host_bits ${i} h_bits)
+        list(GET target_outputs ${i} t)
+        list(GET target_bits ${i} t_bits)
+        decimal(${h} h_text)
+        decimal(${t} t_text)
+        set(verdict "")
+        if(NOT i IN_LIST exact_mismatched)
+          set(verdict "  the same bits")
+        else()
+          list(APPEND problems "output ${i}: firmware ${t_bits} (${t_text}), host ${h_bits} (${h_text}): not the same bits")
+          set(verdict "  DIFFERENT BITS")
+        endif()
+        pad("${i}" 2 i_text)
+        pad("${h_bits} ${h_text}" 24 h_text)
+        pad("${t_bits} ${t_text}" 24 t_text)
+        note("         ${i_text} ${h_text} ${t_text}${verdict}")
+      endforeach()
+      note("         ${exact_matched} of ${exact_count} outputs bit for bit the host's (${exact_distinct} distinct values)")
+      set(i8_verdict "${exact_matched} of ${exact_count} outputs bit for bit the host's")
+    endif()
+  endif()
+
+  if(problems)
+    list(JOIN problems "\n  " problems)
+    fail("${example}.elf does not match the host:\n  ${problems}\nfirmware printed:\n${printed}\nhost expected:\n${expected}")
+  endif()
+  set(${precision}_printed "${printed}")
+endforeach()
+
+# The two side by side: what int8 saves.
+note("--- float32 and int8 side by side (bytes)")
+note("         precision  flash    RAM      arena    weights  stack used  RAM used by the run")
+foreach(precision f32 i8)
+  set(row "")
+  foreach(key flash ram arena weights)
+    pad("${${precision}_${key}}" 8 cell)
+    string(APPEND row " ${cell}")
+  endforeach()
+  pad("${${precision}_stack}" 11 cell)
+  pad("${precision}" 10 shown)
+  note("         ${shown}${row} ${cell} ${${precision}_ram_used}")
+endforeach()
 
 # 5. The safety nets on this board.
 foreach(probe heap:98:heap.use.detected fault:99:fault:.exception.3.)
@@ -278,11 +365,14 @@ foreach(probe heap:98:heap.use.detected fault:99:fault:.exception.3.)
     fail("probe_${name}: status '${probe_status}', expected ${want}; it printed:\n${probe_out}")
   endif()
 endforeach()
-note("safety:  no allocator linked (the same check finds it in probe_heap.elf); probe_heap.elf ended with "
-     "98 (heap guard), probe_fault.elf with 99 (HardFault handler)")
-note("time:    generate ${generate_ms} ms, configure and build ${build_ms} ms, QEMU run ${run_ms} ms")
+note("safety:  no allocator linked in either example (the same check finds it in probe_heap.elf); probe_heap.elf "
+     "ended with 98 (heap guard), probe_fault.elf with 99 (HardFault handler)")
+list(JOIN run_times ", " run_times)
+note("time:    generate ${generate_ms} ms, configure and build ${build_ms} ms, QEMU runs ${run_times}")
 
-# The firmware build's own size report, as a user building the example sees it.
-string(REGEX MATCH "joule_cortex_m.elf for [^\n]*\n[^\n]*\n[^\n]*\n[^\n]*" build_report "${build_output}")
-message("${cpu_name}: PASSED, matches the host\n${report}\nthe firmware build printed:\n${build_report}\n"
-        "the firmware printed:\n${printed}")
+# The firmware build's own size reports, as a user building the example sees them.
+string(REGEX MATCHALL "joule_cortex_m[_a-z0-9]*.elf \\([^\n]*\n[^\n]*\n[^\n]*\n[^\n]*" build_reports "${build_output}")
+list(JOIN build_reports "\n" build_reports)
+message("${cpu_name}: PASSED, float32 ${f32_verdict}; int8 ${i8_verdict}\n${report}\n"
+        "the firmware build printed:\n${build_reports}\n"
+        "the float32 firmware printed:\n${f32_printed}\nthe int8 firmware printed:\n${i8_printed}")

@@ -3,7 +3,8 @@
 #   2. suite/ is configured for the target (a toolchain file, or -DJOULE_MARCH=<level>) and built;
 #   3. its Catch2 tests run through the sub-build's ctest (under qemu-user when cross-compiled);
 #   4. its report runs: the target and the kernel of every layer must be the expected ones, and the
-#      outputs must match the host's reference kernels within 1e-5 x max |host|;
+#      outputs must match the host's reference kernels within 1e-5 x max |host|; the int8 network's
+#      layers must run the host's kernels and its outputs must have the host's bits;
 #   5. it prints what was built, which kernels ran, what matched and how long each step took, and
 #      writes the same to WORK_DIR/summary.txt.
 # The x86-64 level that -march=native gives on this CPU is tested by joule_tests of the build that
@@ -44,30 +45,38 @@ function(missing_cpu_flags variable wanted)
   set(${variable} "${missing}" PARENT_SCOPE)
 endfunction()
 
-# Lines "arch NAME", "lanes N", "kernel PATH NAME", "output I VALUE" into <prefix>_arch,
-# <prefix>_lanes, <prefix>_paths, <prefix>_kernels, <prefix>_outputs; "FAIL: ..." into <prefix>_fails.
+# Lines "arch NAME", "lanes N", "[int8 ]kernel PATH NAME", "[int8 ]output I NANOS BITS" into
+# <prefix>_arch, <prefix>_lanes, <prefix>_paths, <prefix>_kernels, <prefix>_outputs (the NANOS) and,
+# for the int8 lines, <prefix>_int8_paths, <prefix>_int8_kernels, <prefix>_int8_outputs (NANOS),
+# <prefix>_int8_bits; "FAIL: ..." into <prefix>_fails.
 macro(parse text prefix)
-  set(${prefix}_arch "")
-  set(${prefix}_lanes "")
-  set(${prefix}_paths "")
-  set(${prefix}_kernels "")
-  set(${prefix}_outputs "")
-  set(${prefix}_fails "")
+  foreach(key arch lanes paths kernels outputs int8_paths int8_kernels int8_outputs int8_bits fails)
+    set(${prefix}_${key} "")
+  endforeach()
   string(REPLACE "\r" "" parse_text "${text}")
   string(REPLACE ";" "," parse_text "${parse_text}")
   string(REPLACE "\n" ";" parse_lines "${parse_text}")
   foreach(line IN LISTS parse_lines)
     if(line MATCHES "^(arch|lanes) ([^ ]+)$")
       set(${prefix}_${CMAKE_MATCH_1} ${CMAKE_MATCH_2})
-    elseif(line MATCHES "^kernel ([^ ]+) ([^ ]+)$")
-      list(APPEND ${prefix}_paths ${CMAKE_MATCH_1})
-      list(APPEND ${prefix}_kernels ${CMAKE_MATCH_2})
-    elseif(line MATCHES "^output ([0-9]+) (-?[0-9]+)$")
-      list(LENGTH ${prefix}_outputs parse_count)
-      if(NOT CMAKE_MATCH_1 EQUAL parse_count)
-        message(FATAL_ERROR "target.${NAME}: ${prefix} output ${CMAKE_MATCH_1} out of order")
+    elseif(line MATCHES "^(int8 )?kernel ([^ ]+) ([^ ]+)$")
+      set(parse_part "")
+      if(CMAKE_MATCH_1)
+        set(parse_part "int8_")
       endif()
-      list(APPEND ${prefix}_outputs ${CMAKE_MATCH_2})
+      list(APPEND ${prefix}_${parse_part}paths ${CMAKE_MATCH_2})
+      list(APPEND ${prefix}_${parse_part}kernels ${CMAKE_MATCH_3})
+    elseif(line MATCHES "^(int8 )?output ([0-9]+) (-?[0-9]+) (0x[0-9a-f]+)$")
+      set(parse_part "")
+      if(CMAKE_MATCH_1)
+        set(parse_part "int8_")
+        list(APPEND ${prefix}_int8_bits ${CMAKE_MATCH_4})
+      endif()
+      list(LENGTH ${prefix}_${parse_part}outputs parse_count)
+      if(NOT CMAKE_MATCH_2 EQUAL parse_count)
+        message(FATAL_ERROR "target.${NAME}: ${prefix} ${CMAKE_MATCH_1}output ${CMAKE_MATCH_2} out of order")
+      endif()
+      list(APPEND ${prefix}_${parse_part}outputs ${CMAKE_MATCH_3})
     elseif(line MATCHES "^FAIL: ")
       list(APPEND ${prefix}_fails "${line}")
     endif()
@@ -197,6 +206,29 @@ foreach(diff IN LISTS compared_diffs)
   math(EXPR i "${i} + 1")
 endforeach()
 
+# The int8 network: int8 kernels are reference code on every target, so each layer runs the
+# kernel it runs on the host, and every output must have the host's bits.
+if(NOT target_int8_paths STREQUAL host_int8_paths)
+  list(APPEND problems "int8 layers differ: target [${target_int8_paths}], host [${host_int8_paths}]")
+elseif(NOT target_int8_kernels STREQUAL host_int8_kernels)
+  list(APPEND problems "int8 kernels differ: target [${target_int8_kernels}], host [${host_int8_kernels}]")
+endif()
+set(distinct_int8_kernels ${target_int8_kernels})
+list(REMOVE_DUPLICATES distinct_int8_kernels)
+compare_exact("${host_int8_bits}" "${target_int8_bits}" exact)
+list(APPEND problems ${exact_problems})
+set(shown 0)
+foreach(i IN LISTS exact_mismatched)
+  if(shown LESS 10)
+    list(GET host_int8_bits ${i} h)
+    list(GET target_int8_bits ${i} t)
+    list(GET host_int8_outputs ${i} h_nanos)
+    list(GET target_int8_outputs ${i} t_nanos)
+    list(APPEND problems "int8 output ${i}: target ${t} (${t_nanos} x 1e-9), host ${h} (${h_nanos} x 1e-9): not the same bits")
+    math(EXPR shown "${shown} + 1")
+  endif()
+endforeach()
+
 if(problems)
   list(JOIN problems "\n  " problems)
   message(FATAL_ERROR "target.${NAME}: the report does not match:\n  ${problems}\n"
@@ -221,6 +253,8 @@ if(TARGET_EMULATOR)
 endif()
 list(LENGTH target_kernels layers)
 list(JOIN distinct_kernels " " distinct_kernels)
+list(LENGTH target_int8_kernels int8_layers)
+list(JOIN distinct_int8_kernels " " distinct_int8_kernels)
 math(EXPR ratio_ppb "${max_diff} * 1000000000 / ${max_host}")
 math(EXPR configure_ms "${t1} - ${t0}")
 math(EXPR build_ms "${t2} - ${t1}")
@@ -238,6 +272,9 @@ set(summary "target.${NAME}: ${described}, run ${runner}
   tests:    ${suite_summary}
   matched:  ${matched} of ${count} outputs within ${tolerance} x 1e-9 of the host's reference kernels (1e-5 x max|host|);
             max |target - host| = ${max_diff} x 1e-9 at output ${max_diff_index}, ${ratio_ppb} x 1e-9 of max|host|
+  int8:     ${int8_layers} layers of the same network in int8 (and a depthwise one), each the host's kernel
+            (int8 kernels are reference code on every target): ${distinct_int8_kernels}
+            ${exact_matched} of ${exact_count} outputs bit for bit the host's (${exact_distinct} distinct values)
   wall:     configure ${configure_time}, build ${build_time}, tests ${suite_time}, report ${report_time}; total ${total_time}")
 message("${summary}")
 # Also kept beside the target's build, for a CI step that shows every target's summary.
