@@ -45,7 +45,7 @@ Net::Arena arena;
 
 int run(const dispatch::Tensor* tensors, int count, const float* input, float* output, dispatch::LineSink sink,
         void* context) {
-  char line[256];
+  char line[512];  // a Status message (up to 400 characters) and its prefix
   Tensors source(tensors, count);
   if (const joule::Status status = joule::bind_weights<Net>(source, weights); !status.ok()) {
     std::snprintf(line, sizeof line, "binding failed: %s", status.c_str());

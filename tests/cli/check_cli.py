@@ -133,9 +133,9 @@ TAKES = "mobilenet_v3_small takes float32 (1, 224, 224, 3) or (224, 224, 3) (NHW
 wrong_input = os.path.join(WORK, "wrong_input.npy")
 np.save(wrong_input, np.zeros((1, 3, 224, 224), dtype=np.float32))
 expect_error(run_args(weights, wrong_input), 1, "the input has shape (1, 3, 224, 224), " + TAKES)
-batch_input = os.path.join(WORK, "batch_input.npy")
-np.save(batch_input, np.zeros((2, 224, 224, 3), dtype=np.float32))
-expect_error(run_args(weights, batch_input), 1, "the input has shape (2, 224, 224, 3), " + TAKES)
+empty_batch = os.path.join(WORK, "empty_batch.npy")
+np.save(empty_batch, np.zeros((0, 224, 224, 3), dtype=np.float32))
+expect_error(run_args(weights, empty_batch), 1, "the input has shape (0, 224, 224, 3), " + TAKES)
 double_input = os.path.join(WORK, "double_input.npy")
 np.save(double_input, np.zeros((1, 224, 224, 3), dtype=np.float64))
 expect_error(run_args(weights, double_input), 1, "dtype '<f8' not supported")
@@ -178,6 +178,70 @@ hwc = os.path.join(WORK, "input_hwc.npy")
 np.save(hwc, np.zeros((224, 224, 3), dtype=np.float32))
 joule(*run_args(weights, hwc))
 check(np.array_equal(np.load(os.path.join(WORK, "out.npy")), out), "(H,W,3) input gives the same output")
+
+# A batch (N, H, W, C) gives (N, classes), each row the output of that input alone.
+rng = np.random.default_rng(7)
+batch = rng.standard_normal((2, 224, 224, 3)).astype(np.float32)
+batch_input = os.path.join(WORK, "batch_input.npy")
+np.save(batch_input, batch)
+batch_output = os.path.join(WORK, "batch_out.npy")
+ran = joule("run", "mobilenet_v3_small", "--weights", weights, "--input", batch_input, "--output", batch_output)
+check(ran.returncode == 0, f"a batch runs: {ran.stderr}")
+single = os.path.join(WORK, "single.npy")
+np.save(single, batch[1:2])
+joule("run", "mobilenet_v3_small", "--weights", weights, "--input", single, "--output", os.path.join(WORK, "single_out.npy"))
+batched = np.load(batch_output)
+check(batched.shape == (2, 1000), f"batch output shape {batched.shape}")
+check(np.array_equal(batched[1:2], np.load(os.path.join(WORK, "single_out.npy"))), "a batch's row equals its input alone")
+
+# int8: quantize with a calibration, run, compare; and each refusal.
+calibration = os.path.join(WORK, "calibration")
+os.makedirs(calibration, exist_ok=True)
+np.save(os.path.join(calibration, "a.npy"), rng.standard_normal((224, 224, 3)).astype(np.float32))
+np.save(os.path.join(calibration, "b.npy"), rng.standard_normal((2, 224, 224, 3)).astype(np.float32))
+quantized = os.path.join(WORK, "quantized.safetensors")
+made = joule("quantize", "mobilenet_v3_small", "--weights", weights, "--calibration", calibration, "--output", quantized)
+check(made.returncode == 0, f"quantize exits 0: {made.stderr}")
+check("calibrating mobilenet_v3_small: 3/3 inputs" in made.stderr, f"quantize shows progress: {made.stderr!r}")
+int8_run = joule("run", "mobilenet_v3_small", "--precision", "int8", "--weights", quantized, "--input", batch_input,
+                 "--output", os.path.join(WORK, "int8_out.npy"))
+check(int8_run.returncode == 0, f"int8 run exits 0: {int8_run.stderr}")
+int8_out = np.load(os.path.join(WORK, "int8_out.npy"))
+check(int8_out.shape == (2, 1000), f"int8 batch output shape {int8_out.shape}")
+cosine = float(np.sum(int8_out * batched) / np.sqrt(np.sum(int8_out ** 2) * np.sum(batched ** 2)))
+check(cosine > 0.9, f"int8 output follows the float one (cosine {cosine:.4f})")
+on_the_spot = joule("run", "mobilenet_v3_small", "--precision", "int8", "--weights", weights, "--calibration",
+                    calibration, "--input", batch_input, "--output", os.path.join(WORK, "int8_spot.npy"))
+check(on_the_spot.returncode == 0 and np.array_equal(np.load(os.path.join(WORK, "int8_spot.npy")), int8_out),
+      "calibrating on the spot gives what joule quantize gives")
+compared = joule("compare", "mobilenet_v3_small", "--weights", weights, "--quantized", quantized, "--input", single)
+check(compared.returncode == 0 and "features.0" in compared.stdout and "cosine" in compared.stdout,
+      f"compare prints a table: {compared.stderr}")
+info8 = joule("info", "mobilenet_v3_small", "--precision", "int8", "--json")
+check(info8.returncode == 0 and json.loads(info8.stdout)["precision"] == "int8", "info --precision int8 --json")
+check(all(layer["kernel"].startswith("i8_") for layer in json.loads(info8.stdout)["layers"]), "int8 kernels named i8_")
+bench8 = joule("bench", "mobilenet_v3_small", "--precision", "int8", "--runs", "1", "--json")
+check(bench8.returncode == 0 and json.loads(bench8.stdout)["precision"] == "int8", f"int8 bench: {bench8.stderr}")
+run8 = lambda w, *more: ["run", "mobilenet_v3_small", "--precision", "int8", "--weights", w, "--input", single,
+                         "--output", os.path.join(WORK, "int8_bad.npy"), *more]
+expect_error(run8(weights), 2, "int8 needs --calibration")
+expect_error(run8(quantized, "--calibration", calibration), 2, "is quantized already")
+expect_error(run_args(quantized, single), 1, "holds int8 weights (joule quantize); run it with --precision int8")
+expect_error(["run", "mobilenet_v3_small", "--precision", "int4", "--weights", weights, "--input", single, "--output",
+              os.path.join(WORK, "x.npy")], 2, "--precision must be f32 or int8")
+empty_dir = os.path.join(WORK, "empty_calibration")
+os.makedirs(empty_dir, exist_ok=True)
+expect_error(run8(weights, "--calibration", empty_dir), 1, "holds no .npy files")
+wrong_calibration = os.path.join(WORK, "wrong_calibration.npy")
+np.save(wrong_calibration, np.zeros((2, 3, 224, 224), dtype=np.float32))
+expect_error(run8(weights, "--calibration", wrong_calibration), 1,
+             "calibration input of shape (2, 3, 224, 224), mobilenet_v3_small takes float32 (-1, 224, 224, 3)")
+nan_calibration = os.path.join(WORK, "nan_calibration.npy")
+np.save(nan_calibration, np.full((1, 224, 224, 3), np.nan, dtype=np.float32))
+expect_error(run8(weights, "--calibration", nan_calibration), 1, "non-finite value at element 0")
+# A quantized file for another model: the first tensor of another shape is named.
+expect_error(["run", "mobilenet_v3_large", "--precision", "int8", "--weights", quantized, "--input", single,
+              "--output", os.path.join(WORK, "x.npy")], 1, "features.")
 
 print(f"cli contract: {len(failures)} failures")
 sys.exit(1 if failures else 0)

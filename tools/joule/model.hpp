@@ -122,8 +122,9 @@ class ZooModel final : public Model {
   }
   std::vector<double> profile() override {
     std::vector<double> seconds;
-    ObservingRunner runner{KernelRunner{network().context()},
-                           [&](const std::byte*, std::size_t, double taken) { seconds.push_back(taken); }};
+    // Named, not a temporary: the runner holds only a reference to it.
+    auto keep_time = [&](const std::byte*, std::size_t, double taken) { seconds.push_back(taken); };
+    ObservingRunner runner{KernelRunner{network().context()}, keep_time};
     Net::execute(runner, weights().data, arena_.get());
     return seconds;
   }
@@ -131,9 +132,8 @@ class ZooModel final : public Model {
     Net net = network();
     std::copy_n(input, Net::input::size, net.input_tensor().data());
     std::vector<std::vector<std::byte>> outputs;
-    ObservingRunner runner{KernelRunner{net.context()}, [&](const std::byte* out, std::size_t bytes, double) {
-                             outputs.emplace_back(out, out + bytes);
-                           }};
+    auto keep_output = [&](const std::byte* out, std::size_t bytes, double) { outputs.emplace_back(out, out + bytes); };
+    ObservingRunner runner{KernelRunner{net.context()}, keep_output};
     Net::execute(runner, weights().data, arena_.get());
     std::vector<LayerOutput> layers;
     std::size_t index = 0;

@@ -1,5 +1,7 @@
 // FunctionRef<R(Args...)>: a non-owning reference to any callable, without the heap. Visiting a
 // network takes one, so that each node's visiting code is compiled once, not once per visitor.
+// It holds the callable's address only: pass it as a parameter, or keep the callable in a named
+// variable that outlives it (a lambda written inside a braced initializer dies at the semicolon).
 #pragma once
 
 #include <memory>
