@@ -15,22 +15,6 @@ using joule::kernels::ConvGeometry;
 
 namespace {
 
-std::vector<float> oihw_to_hwio(const std::vector<float>& oihw, int out, int in_per_group, int kernel) {
-  std::vector<float> hwio(oihw.size());
-  for (int o = 0; o < out; ++o)
-    for (int i = 0; i < in_per_group; ++i)
-      for (int y = 0; y < kernel; ++y)
-        for (int x = 0; x < kernel; ++x)
-          hwio[((std::size_t(y) * kernel + x) * in_per_group + i) * out + o] =
-              oihw[((std::size_t(o) * in_per_group + i) * kernel + y) * kernel + x];
-  return hwio;
-}
-
-/// Convolution weights as the conv kernels take them: the HWIO matrix, packed.
-std::vector<float> conv_weights(const std::vector<float>& oihw, int out, int in_per_group, int kernel) {
-  return testing::pack_matrix(oihw_to_hwio(oihw, out, in_per_group, kernel), kernel * kernel * in_per_group, out);
-}
-
 template <class Act>
 std::vector<float> run_conv(const ConvGeometry& g, const std::vector<float>& in, const std::vector<float>& w,
                             const float* bias, bool depthwise) {
@@ -125,7 +109,7 @@ TEST_CASE("conv reference matches the naive oracle on random shapes", "[kernels]
                                            with_bias ? bias.data() : nullptr, g.out_channels, k, stride, pad,
                                            dilation, groups);
     naive::apply(expected, naive::activation(act));
-    const auto actual = run_with(act, g, in, conv_weights(oihw, g.out_channels, in_pg, k),
+    const auto actual = run_with(act, g, in, testing::conv_weights(oihw, g.out_channels, in_pg, k),
                                  with_bias ? bias.data() : nullptr, false);
     INFO("h=" << h << " w=" << w << " groups=" << groups << " in/g=" << in_pg << " out/g=" << out_pg << " k=" << k
               << " stride=" << stride << " pad=" << pad << " dilation=" << dilation << " act=" << act);
@@ -170,7 +154,8 @@ TEST_CASE("depthwise reference matches the naive oracle on random shapes", "[ker
     naive::Tensor expected =
         naive::conv2d(naive::from_floats(in.data(), h, w, c), oihw.data(), bias.data(), c, k, stride, pad, dilation, c);
     naive::apply(expected, naive::activation(act));
-    const auto actual = run_with(act, g, in, oihw_to_hwio(oihw, c, 1, k), bias.data(), true);
+    const auto actual =
+        run_with(act, g, in, testing::oihw_to_hwio(oihw, c, 1, k), bias.data(), true);
     INFO("h=" << h << " w=" << w << " c=" << c << " k=" << k << " stride=" << stride << " pad=" << pad
               << " dilation=" << dilation << " act=" << act);
     CHECK(testing::relative_error(actual, expected) < testing::tolerance);

@@ -74,6 +74,24 @@ inline Tensor conv2d(const Tensor& in, const float* weight, const float* bias, i
   return out;
 }
 
+/// `in` surrounded by rows and columns of zeros: what a convolution with padding (top, left,
+/// bottom, right) reads, so that one with unequal sides is a convolution of this with padding 0.
+inline Tensor zero_padded(const Tensor& in, int top, int left, int bottom, int right) {
+  Tensor out(in.height + top + bottom, in.width + left + right, in.channels);
+  for (int y = 0; y < in.height; ++y)
+    for (int x = 0; x < in.width; ++x)
+      for (int c = 0; c < in.channels; ++c) out.at(y + top, x + left, c) = in.at(y, x, c);
+  return out;
+}
+
+/// x * scale[c] + shift[c] per channel; shift may be null (then 0).
+inline void affine(Tensor& t, const float* scale, const float* shift) {
+  for (int y = 0; y < t.height; ++y)
+    for (int x = 0; x < t.width; ++x)
+      for (int c = 0; c < t.channels; ++c)
+        t.at(y, x, c) = t.at(y, x, c) * scale[c] + (shift ? shift[c] : 0.0);
+}
+
 inline void batch_norm(Tensor& t, const float* gamma, const float* beta, const float* mean, const float* var,
                        double eps) {
   for (int y = 0; y < t.height; ++y)

@@ -1,6 +1,7 @@
 // Building weights in joule's packed layout for kernel-level tests.
 #pragma once
 
+#include <cstddef>
 #include <initializer_list>
 #include <vector>
 
@@ -15,6 +16,28 @@ inline std::vector<float> pack_matrix(const std::vector<float>& matrix, int rows
   for (int r = 0; r < rows; ++r)
     for (int c = 0; c < cols; ++c) packed[joule::kernels::gemm::packed_index(r, c, rows)] = matrix[std::size_t(r) * cols + c];
   return packed;
+}
+
+/// PyTorch's OIHW convolution weights [out][in / groups][k][k] as the HWIO matrix
+/// [k][k][in / groups][out] that joule's convolution kernels take (depthwise: in / groups = 1, the
+/// [k][k][channels] layout itself).
+inline std::vector<float> oihw_to_hwio(const std::vector<float>& oihw, int out, int in_per_group,
+                                       int kernel) {
+  std::vector<float> hwio(oihw.size());
+  for (int o = 0; o < out; ++o)
+    for (int i = 0; i < in_per_group; ++i)
+      for (int y = 0; y < kernel; ++y)
+        for (int x = 0; x < kernel; ++x)
+          hwio[((std::size_t(y) * kernel + x) * in_per_group + i) * out + o] =
+              oihw[((std::size_t(o) * in_per_group + i) * kernel + y) * kernel + x];
+  return hwio;
+}
+
+/// Convolution weights as the conv kernels take them: the HWIO matrix, packed.
+inline std::vector<float> conv_weights(const std::vector<float>& oihw, int out, int in_per_group,
+                                       int kernel) {
+  return pack_matrix(oihw_to_hwio(oihw, out, in_per_group, kernel), kernel * kernel * in_per_group,
+                     out);
 }
 
 /// A per-column vector (a bias) padded to whole panels, as layers store it.
