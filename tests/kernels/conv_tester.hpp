@@ -10,19 +10,15 @@
 #include <vector>
 
 #include "../support/packing.hpp"
+#include "conv_case.hpp"
 #include "conv_geometry.hpp"
 #include "joule/kernels/conv/dispatch.hpp"
 #include "kernel_tester.hpp"
 
 namespace testers {
 
-class ConvTester {
+class ConvTester : public ConvCase<ConvTester> {
  public:
-  ConvTester& input_size(int height, int width) {
-    shape_.height = height;
-    shape_.width = width;
-    return *this;
-  }
   ConvTester& input_channels(int n) {
     shape_.input_channels = n;
     return *this;
@@ -31,54 +27,14 @@ class ConvTester {
     shape_.output_channels = n;
     return *this;
   }
-  ConvTester& kernel(int k) {
-    shape_.kernel = k;
-    return *this;
-  }
-  ConvTester& stride(int s) {
-    shape_.stride = s;
-    return *this;
-  }
-  ConvTester& dilation(int d) {
-    shape_.dilation = d;
-    return *this;
-  }
-  ConvTester& padding(Padding p) {
-    shape_.padding = p;
-    return *this;
-  }
-  ConvTester& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  ConvTester& activation(Activation a) {
-    activation_ = a;
-    return *this;
-  }
-  /// Also run output rows [0, cut) and [cut, rows) apart.
-  ConvTester& row_split(int cut) {
-    row_split_ = cut;
-    return *this;
-  }
-
-  /// Output rows and columns of the case (0 when the kernel does not fit).
-  int output_height() const { return shape_.geometry().out_height; }
-  int output_width() const { return shape_.geometry().out_width; }
 
   template <KernelRecord K>
   Outcome test() const;
 
  private:
   std::string describe(const KernelRecord& k) const {
-    return std::string(k.name().view()) + ": " + shape_.describe() + (bias_ ? ", bias, " : ", ") +
-           std::string(name(activation_)) +
-           (row_split_ >= 0 ? ", split at row " + std::to_string(row_split_) : "");
+    return std::string(k.name().view()) + ": " + shape_.describe() + options();
   }
-
-  ConvShape shape_;
-  bool bias_ = true;
-  Activation activation_ = Activation::identity;
-  int row_split_ = -1;
 };
 
 template <KernelRecord K>
@@ -112,8 +68,8 @@ Outcome ConvTester::test() const {
     naive::apply(oracle_out, oracle(activation_));
     return expected_buffer(oracle_out, [](std::size_t) { return true; });
   };
-  return check_case<K, conv::reference_kernel>(out_size, g.out_height, row_split_, run,
-                                               oracle_buffer, what);
+  return check_case<K, conv::reference_kernel>(out_size, g.out_height, split_, run, oracle_buffer,
+                                               what);
 }
 
 }  // namespace testers

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../support/packing.hpp"
+#include "conv_case.hpp"
 #include "conv_geometry.hpp"
 #include "joule/kernels/depthwise/dispatch.hpp"
 #include "kernel_tester.hpp"
@@ -28,64 +29,20 @@ constexpr int pixel_group() {
   return 8;
 }
 
-class DepthwiseTester {
+class DepthwiseTester : public ConvCase<DepthwiseTester> {
  public:
-  DepthwiseTester& input_size(int height, int width) {
-    shape_.height = height;
-    shape_.width = width;
-    return *this;
-  }
   DepthwiseTester& channels(int n) {
     shape_.input_channels = shape_.output_channels = shape_.groups = n;
     return *this;
   }
-  DepthwiseTester& kernel(int k) {
-    shape_.kernel = k;
-    return *this;
-  }
-  DepthwiseTester& stride(int s) {
-    shape_.stride = s;
-    return *this;
-  }
-  DepthwiseTester& dilation(int d) {
-    shape_.dilation = d;
-    return *this;
-  }
-  DepthwiseTester& padding(Padding p) {
-    shape_.padding = p;
-    return *this;
-  }
-  DepthwiseTester& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  DepthwiseTester& activation(Activation a) {
-    activation_ = a;
-    return *this;
-  }
-  /// Also run output rows [0, cut) and [cut, rows) apart.
-  DepthwiseTester& row_split(int cut) {
-    row_split_ = cut;
-    return *this;
-  }
-
-  int output_height() const { return shape_.geometry().out_height; }
-  int output_width() const { return shape_.geometry().out_width; }
 
   template <KernelRecord K>
   Outcome test() const;
 
  private:
   std::string describe(const KernelRecord& k) const {
-    return std::string(k.name().view()) + ": " + shape_.describe() + (bias_ ? ", bias, " : ", ") +
-           std::string(name(activation_)) +
-           (row_split_ >= 0 ? ", split at row " + std::to_string(row_split_) : "");
+    return std::string(k.name().view()) + ": " + shape_.describe() + options();
   }
-
-  ConvShape shape_;
-  bool bias_ = true;
-  Activation activation_ = Activation::identity;
-  int row_split_ = -1;
 };
 
 template <KernelRecord K>
@@ -117,7 +74,7 @@ Outcome DepthwiseTester::test() const {
     naive::apply(oracle_out, oracle(activation_));
     return expected_buffer(oracle_out, [](std::size_t) { return true; });
   };
-  return check_case<K, depthwise::reference_kernel>(out_size, g.out_height, row_split_, run,
+  return check_case<K, depthwise::reference_kernel>(out_size, g.out_height, split_, run,
                                                     oracle_buffer, what);
 }
 

@@ -22,6 +22,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/naive_int8.hpp"
+#include "conv_case.hpp"
 #include "conv_geometry.hpp"
 #include "joule/kernels/conv/int8_reference.hpp"
 #include "joule/kernels/depthwise/int8_reference.hpp"
@@ -58,15 +59,10 @@ inline std::string int8_differences(const std::vector<std::int8_t>& actual,
 
 enum class Int8Op : std::uint8_t { conv, depthwise, pointwise };
 
-class Int8ConvTester {
+class Int8ConvTester : public ConvCase<Int8ConvTester> {
  public:
   Int8ConvTester& op(Int8Op o) {
     op_ = o;
-    return *this;
-  }
-  Int8ConvTester& input_size(int height, int width) {
-    shape_.height = height;
-    shape_.width = width;
     return *this;
   }
   /// Depthwise: the channels; otherwise the input's.
@@ -82,39 +78,10 @@ class Int8ConvTester {
     shape_.groups = n;
     return *this;
   }
-  Int8ConvTester& kernel(int k) {
-    shape_.kernel = k;
-    return *this;
-  }
-  Int8ConvTester& stride(int s) {
-    shape_.stride = s;
-    return *this;
-  }
-  Int8ConvTester& dilation(int d) {
-    shape_.dilation = d;
-    return *this;
-  }
-  Int8ConvTester& padding(Padding p) {
-    shape_.padding = p;
-    return *this;
-  }
-  Int8ConvTester& bias(bool on) {
-    bias_ = on;
-    return *this;
-  }
-  Int8ConvTester& activation(Activation a) {
-    activation_ = a;
-    return *this;
-  }
   /// Pointwise: compute only output channels [first, last).
   Int8ConvTester& channel_block(int first, int last) {
     first_channel_ = first;
     last_channel_ = last;
-    return *this;
-  }
-  /// Also run output rows (pointwise: pixels) [0, cut) and [cut, all) apart.
-  Int8ConvTester& split(int cut) {
-    split_ = cut;
     return *this;
   }
 
@@ -135,17 +102,12 @@ class Int8ConvTester {
     static constexpr const char* names[] = {"conv", "dwconv", "pointwise"};
     return std::string("i8_") + names[static_cast<int>(op_)] +
            "__reference: " + shape().describe() + ", groups " + std::to_string(shape().groups) +
-           (bias_ ? ", bias, " : ", ") + std::string(name(activation_)) +
-           (split_ >= 0 ? ", split at " + std::to_string(split_) : "");
+           options();
   }
 
   Int8Op op_ = Int8Op::conv;
-  ConvShape shape_;
-  bool bias_ = true;
-  Activation activation_ = Activation::identity;
   int first_channel_ = 0;
   int last_channel_ = -1;
-  int split_ = -1;
 };
 
 inline bool Int8ConvTester::test() const {

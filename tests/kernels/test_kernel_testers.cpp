@@ -243,7 +243,7 @@ TEST_CASE("conv tester: split at every output row", "[testers][conv]") {
         .padding(testers::Padding::sides(4, 1))
         .activation(Activation::relu6);
     for (testers::ConvTester& tester : {std::ref(strided), std::ref(dilated)}) {
-      for (int cut = 0; cut <= tester.output_height(); ++cut) tester.row_split(cut).test<K>();
+      for (int cut = 0; cut <= tester.output_height(); ++cut) tester.split(cut).test<K>();
     }
   });
 }
@@ -362,7 +362,7 @@ TEST_CASE("depthwise tester: split at every output row", "[testers][depthwise]")
           .stride(stride)
           .padding(testers::Padding::all((k - 1) / 2))
           .activation(Activation::hard_swish);
-      for (int cut = 0; cut <= tester.output_height(); ++cut) tester.row_split(cut).test<K>();
+      for (int cut = 0; cut <= tester.output_height(); ++cut) tester.split(cut).test<K>();
     }
   });
 }
