@@ -1,7 +1,8 @@
 // joule's kernels on the real layer shapes of MobileNetV2, MobileNetV3-Large and EfficientNet-B0
 // (bench/shapes.hpp), as the layers call them (the kernel record the layer would choose, one
-// thread), next to the reference kernels for the MobileNetV2 shapes. Names: pointwise/joule/<model>/<shape>,
-// depthwise/joule/<model>/<shape>/k<K>s<S>, pointwise/reference/..., depthwise/reference/...
+// thread), next to the reference kernels for the MobileNetV2 shapes. Names:
+// pointwise/joule/<model>/<shape>, depthwise/joule/<model>/<shape>/k<K>s<S>,
+// pointwise/reference/..., depthwise/reference/...
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
@@ -50,8 +51,8 @@ void pointwise(benchmark::State& state, PointwiseShape s, kernels::KernelRecord 
   std::vector<float> out(pixels * s.out_channels);
   kernels::with_record<kernels::pointwise::records>(record, [&]<kernels::KernelRecord K>() {
     for (auto _ : state) {
-      kernels::pointwise::run<K, ReLU6>(0, pixels, s.in_channels, s.out_channels, in.data(), w.data(), bias.data(),
-                                        nullptr, out.data());
+      kernels::pointwise::run<K, ReLU6>(0, pixels, s.in_channels, s.out_channels, in.data(),
+                                        w.data(), bias.data(), nullptr, out.data());
       benchmark::DoNotOptimize(out.data());
       benchmark::ClobberMemory();
     }
@@ -69,7 +70,8 @@ void depthwise(benchmark::State& state, DepthwiseShape s, kernels::KernelRecord 
   std::vector<float> out(static_cast<std::size_t>(g.out_height) * g.out_width * s.channels);
   kernels::with_record<kernels::depthwise::records>(record, [&]<kernels::KernelRecord K>() {
     for (auto _ : state) {
-      kernels::depthwise::run<K, ReLU6>(g, 0, g.out_height, in.data(), w.data(), bias.data(), out.data());
+      kernels::depthwise::run<K, ReLU6>(g, 0, g.out_height, in.data(), w.data(), bias.data(),
+                                        out.data());
       benchmark::DoNotOptimize(out.data());
       benchmark::ClobberMemory();
     }
@@ -93,8 +95,8 @@ const bool registered = [] {
                                  kernels::pointwise::choose())
         ->Unit(benchmark::kMicrosecond);
     if (std::string(s.model) == "mobilenet_v2")
-      benchmark::RegisterBenchmark(("pointwise/reference/" + pointwise_name(s)).c_str(), pointwise, s,
-                                   kernels::pointwise::reference_kernel)
+      benchmark::RegisterBenchmark(("pointwise/reference/" + pointwise_name(s)).c_str(), pointwise,
+                                   s, kernels::pointwise::reference_kernel)
           ->Unit(benchmark::kMicrosecond);
   }
   for (const DepthwiseShape& s : depthwise_shapes) {
@@ -102,8 +104,8 @@ const bool registered = [] {
                                  kernels::depthwise::choose(depthwise_geometry(s)))
         ->Unit(benchmark::kMicrosecond);
     if (std::string(s.model) == "mobilenet_v2")
-      benchmark::RegisterBenchmark(("depthwise/reference/" + depthwise_name(s)).c_str(), depthwise, s,
-                                   kernels::depthwise::reference_kernel)
+      benchmark::RegisterBenchmark(("depthwise/reference/" + depthwise_name(s)).c_str(), depthwise,
+                                   s, kernels::depthwise::reference_kernel)
           ->Unit(benchmark::kMicrosecond);
   }
   return true;

@@ -1,12 +1,13 @@
 // Timing a whole Network in Google Benchmark: joule's deterministic weights (timing does not depend
-// on their values), an arena for the thread count, and a thread pool when more than one thread runs.
+// on their values), an arena for the thread count, and a thread pool when more than one thread
+// runs.
 #pragma once
 
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <memory>
 #include <new>
-#include <cstdlib>
 #include <span>
 #include <utility>
 #include <vector>
@@ -36,7 +37,8 @@ class NetworkUnderTest {
   NetworkUnderTest& operator=(const NetworkUnderTest&) = delete;
 
   void run() {
-    Net net(std::as_const(*weights_).span(), std::span<std::byte>(arena_, arena_bytes_), pool_.get());
+    Net net(std::as_const(*weights_).span(), std::span<std::byte>(arena_, arena_bytes_),
+            pool_.get());
     net.forward(std::span<const float, Net::input::size>(input_.data(), input_.size()),
                 std::span<float, Net::output::size>(output_.data(), output_.size()));
     benchmark::DoNotOptimize(output_.data());

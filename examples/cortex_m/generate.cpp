@@ -1,12 +1,11 @@
 // Host side of the Cortex-M example: the workflow from a float network to int8 firmware. Writes,
 // into the directory given as its argument:
-//   cortex_m_weights.hpp       the float network's bound weights (joule's layout, BatchNorm folded),
-//   cortex_m_int8_weights.hpp  the int8 network's bound weights,
-//   cortex_m_input.hpp         a deterministic 32x32x3 input image as constants,
-//   expected.txt, expected_int8.txt
-//                              what each firmware must print: its precision, arena, weight and input
-//                              sizes, layers and their kernels, and the host's outputs for that input,
-//                              each as round(output x 1e9) and as the float's bits.
+//   cortex_m_weights.hpp       the float network's bound weights (joule's layout, BatchNorm
+//   folded), cortex_m_int8_weights.hpp  the int8 network's bound weights, cortex_m_input.hpp a
+//   deterministic 32x32x3 input image as constants, expected.txt, expected_int8.txt
+//                              what each firmware must print: its precision, arena, weight and
+//                              input sizes, layers and their kernels, and the host's outputs for
+//                              that input, each as round(output x 1e9) and as the float's bits.
 // The int8 weights are made as an application makes them: the float network, here with
 // joule::DeterministicWeights, runs over a few calibration images (quant::Calibrator), which gives
 // each activation's scale and zero point; quant::quantize_weights turns the float tensors and those
@@ -81,9 +80,10 @@ std::vector<float> image(std::uint32_t noise_seed, float phase) {
   for (int y = 0; y < Net::input::height; ++y) {
     for (int x = 0; x < Net::input::width; ++x) {
       for (int c = 0; c < Net::input::channels; ++c) {
-        const float pattern = std::sin(0.3f * float(x + 2 * c) + phase) * std::cos(0.2f * float(y - c) + phase);
-        values[(std::size_t(y) * Net::input::width + std::size_t(x)) * Net::input::channels + std::size_t(c)] =
-            0.7f * pattern + 0.3f * noise.centered();
+        const float pattern =
+            std::sin(0.3f * float(x + 2 * c) + phase) * std::cos(0.2f * float(y - c) + phase);
+        values[(std::size_t(y) * Net::input::width + std::size_t(x)) * Net::input::channels +
+               std::size_t(c)] = 0.7f * pattern + 0.3f * noise.centered();
       }
     }
   }
@@ -96,7 +96,8 @@ template <class Maker>
 class Keeping {
  public:
   Keeping(Maker& maker, joule::io::TensorStore& kept) : maker_(maker), kept_(kept) {}
-  const joule::TensorData* make(const joule::TensorSpec& spec, std::string_view name, std::size_t index) {
+  const joule::TensorData* make(const joule::TensorSpec& spec, std::string_view name,
+                                std::size_t index) {
     const joule::TensorData* made = maker_.make(spec, name, index);
     if (made != nullptr && made->values<float>() != nullptr) {
       const std::vector<std::int64_t> shape(made->dims.begin(), made->dims.begin() + made->rank);
@@ -112,7 +113,8 @@ class Keeping {
 
 /// Model on `input`, run from `weights`.
 template <class Model>
-void run(const typename Model::Weights& weights, const std::vector<float>& input, float (&output)[Model::output::size]) {
+void run(const typename Model::Weights& weights, const std::vector<float>& input,
+         float (&output)[Model::output::size]) {
   auto arena = std::make_unique<typename Model::Arena>();
   Model net(weights, *arena);
   net.forward(std::span<const float, Model::input::size>(input.data(), Model::input::size),
@@ -135,17 +137,18 @@ bool write_expected(const std::string& path, const float (&output)[Model::output
     std::memcpy(&bits, &output[i], sizeof bits);
     char hex[16];
     std::snprintf(hex, sizeof hex, "0x%08x", static_cast<unsigned>(bits));
-    expected << "output " << i << " " << std::llround(double(output[i]) * cortex_m::output_scale) << " " << hex
-             << "\n";
+    expected << "output " << i << " " << std::llround(double(output[i]) * cortex_m::output_scale)
+             << " " << hex << "\n";
   }
   expected.close();  // flushes: a failed write shows in the state checked below
   return static_cast<bool>(expected);
 }
 
-bool write_weights(const std::string& path, std::span<const std::byte> weights, const char* identifier,
-                   std::string_view description) {
+bool write_weights(const std::string& path, std::span<const std::byte> weights,
+                   const char* identifier, std::string_view description) {
   std::ofstream out(path);
-  const joule::Status status = joule::io::write_weights_header(out, weights, identifier, description);
+  const joule::Status status =
+      joule::io::write_weights_header(out, weights, identifier, description);
   if (!status.ok()) std::cerr << path << ": " << status.c_str() << "\n";
   return status.ok();
 }
@@ -184,8 +187,11 @@ int main(int argc, char** argv) {
   constexpr int calibration_images = 4;
   joule::quant::Calibrator<Net> calibrator(std::as_const(*weights).span());
   for (int i = 0; i < calibration_images; ++i) {
-    const std::vector<float> sample = image(100u + static_cast<std::uint32_t>(i), 0.5f * float(i + 1));
-    if (const joule::Status status = calibrator.add(std::span<const float, Net::input::size>(sample)); !status.ok()) {
+    const std::vector<float> sample =
+        image(100u + static_cast<std::uint32_t>(i), 0.5f * float(i + 1));
+    if (const joule::Status status =
+            calibrator.add(std::span<const float, Net::input::size>(sample));
+        !status.ok()) {
       return fail("calibration", status);
     }
   }
@@ -196,20 +202,23 @@ int main(int argc, char** argv) {
 
   // 3. The int8 tensors, bound into the int8 network.
   joule::io::TensorStore int8_tensors;
-  if (const joule::Status status = joule::quant::quantize_weights<Net>(float_tensors, activation_params, int8_tensors);
+  if (const joule::Status status =
+          joule::quant::quantize_weights<Net>(float_tensors, activation_params, int8_tensors);
       !status.ok()) {
     return fail("quantizing the weights", status);
   }
   auto int8_weights = std::make_unique<Int8Net::Weights>();
-  if (const joule::Status status = joule::bind_weights<Int8Net>(int8_tensors, *int8_weights); !status.ok()) {
+  if (const joule::Status status = joule::bind_weights<Int8Net>(int8_tensors, *int8_weights);
+      !status.ok()) {
     return fail("binding the int8 network", status);
   }
 
   // 4. The headers.
-  const std::string description = "examples/cortex_m/generate.cpp, joule::DeterministicWeights (seed 20260101)";
+  const std::string description =
+      "examples/cortex_m/generate.cpp, joule::DeterministicWeights (seed 20260101)";
   const std::vector<float> input = image(7u, 0.0f);
-  if (!write_weights(dir + "/cortex_m_weights.hpp", std::as_const(*weights).span(), cortex_m::weights_identifier,
-                     description) ||
+  if (!write_weights(dir + "/cortex_m_weights.hpp", std::as_const(*weights).span(),
+                     cortex_m::weights_identifier, description) ||
       !write_weights(dir + "/cortex_m_int8_weights.hpp", std::as_const(*int8_weights).span(),
                      cortex_m::int8_weights_identifier,
                      description + ", calibrated on " + std::to_string(calibration_images) +
@@ -240,14 +249,17 @@ int main(int argc, char** argv) {
     if (output[i] > output[top]) top = i;
     if (int8_output[i] > int8_output[int8_top]) int8_top = i;
   }
-  std::cout << "wrote " << dir << "/cortex_m_weights.hpp (" << Net::weight_bytes << " bytes), cortex_m_int8_weights.hpp ("
-            << Int8Net::weight_bytes << " bytes), cortex_m_input.hpp (" << Net::input::size
+  std::cout << "wrote " << dir << "/cortex_m_weights.hpp (" << Net::weight_bytes
+            << " bytes), cortex_m_int8_weights.hpp (" << Int8Net::weight_bytes
+            << " bytes), cortex_m_input.hpp (" << Net::input::size
             << " floats), expected.txt, expected_int8.txt\n"
-            << "network: " << Net::cost.params << " parameters (PyTorch's count), " << Net::cost.macs
-            << " multiply-accumulates per image, arena " << Net::arena_bytes << " bytes in float32, "
-            << Int8Net::arena_bytes << " in int8\n"
-            << "int8: calibrated on " << calibrator.inputs() << " images, " << calibrator.names().size()
-            << " activation tensors; on the input, max |int8 - float32| " << difference << " (max |float32| "
-            << largest << "), top class " << int8_top << " (float32: " << top << ")\n";
+            << "network: " << Net::cost.params << " parameters (PyTorch's count), "
+            << Net::cost.macs << " multiply-accumulates per image, arena " << Net::arena_bytes
+            << " bytes in float32, " << Int8Net::arena_bytes << " in int8\n"
+            << "int8: calibrated on " << calibrator.inputs() << " images, "
+            << calibrator.names().size()
+            << " activation tensors; on the input, max |int8 - float32| " << difference
+            << " (max |float32| " << largest << "), top class " << int8_top << " (float32: " << top
+            << ")\n";
   return 0;
 }

@@ -5,8 +5,9 @@
 // (joule_cortex_m_int8.elf, network_int8.hpp). It prints, through semihosting, what the host's
 // expected.txt (expected_int8.txt) holds plus what only the target knows:
 //   cpu NAME CPUID / built_for ARCH fpu=... mve=...            (the core it runs on, its flags)
-//   precision f32|i8 / arena_bytes N / weight_bytes N / input_bytes N / kernel PATH NAME (per layer)
-//   output I NANOS BITS (one per class: round(y x 1e9), the float's bits) / stack_bytes USED RESERVED
+//   precision f32|i8 / arena_bytes N / weight_bytes N / input_bytes N / kernel PATH NAME (per
+//   layer) output I NANOS BITS (one per class: round(y x 1e9), the float's bits) / stack_bytes USED
+//   RESERVED
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -22,21 +23,28 @@
 #include "cortex_m_int8_weights.hpp"
 #include "network_int8.hpp"
 using Model = cortex_m::Int8Net;
-static_assert(cortex_m_int8_weights_bytes == Model::weight_bytes, "the weights header was written for another network");
-static std::span<const std::byte, Model::weight_bytes> model_weights() { return cortex_m_int8_weights_span(); }
+static_assert(cortex_m_int8_weights_bytes == Model::weight_bytes,
+              "the weights header was written for another network");
+static std::span<const std::byte, Model::weight_bytes> model_weights() {
+  return cortex_m_int8_weights_span();
+}
 #else
 #include "cortex_m_weights.hpp"
 #include "network.hpp"
 using Model = cortex_m::Net;
-static_assert(cortex_m_weights_bytes == Model::weight_bytes, "the weights header was written for another network");
-static std::span<const std::byte, Model::weight_bytes> model_weights() { return cortex_m_weights_span(); }
+static_assert(cortex_m_weights_bytes == Model::weight_bytes,
+              "the weights header was written for another network");
+static std::span<const std::byte, Model::weight_bytes> model_weights() {
+  return cortex_m_weights_span();
+}
 #endif
 
 #if defined(__cpp_exceptions) || defined(__GXX_RTTI)
 #error "the firmware is built with -fno-exceptions -fno-rtti"
 #endif
 
-static_assert(cortex_m_input_floats == Model::input::size, "the input header was written for another network");
+static_assert(cortex_m_input_floats == Model::input::size,
+              "the input header was written for another network");
 
 namespace {
 
@@ -135,7 +143,8 @@ int main() {
   });
 
   float output[Model::output::size];
-  net.forward(std::span<const float, Model::input::size>(cortex_m_input), std::span<float, Model::output::size>(output));
+  net.forward(std::span<const float, Model::input::size>(cortex_m_input),
+              std::span<float, Model::output::size>(output));
 
   for (std::size_t i = 0; i < Model::output::size; ++i) {
     semihost::write("output ");

@@ -50,7 +50,8 @@ std::vector<Candidate> candidates() {
           {&dispatch::level_x86_64, "x86-64", true}};
 }
 
-// joule's deterministic weights in PyTorch's layout, shaped and named by the network's parameter list.
+// joule's deterministic weights in PyTorch's layout, shaped and named by the network's parameter
+// list.
 struct Weights {
   std::vector<std::string> names;
   std::vector<std::vector<float>> values;
@@ -61,10 +62,11 @@ Weights deterministic_weights() {
   Weights weights;
   dispatch::Net::visit([&](const joule::NodeInfo& node) {
     for (const joule::TensorSpec& spec : node.tensors) {
-      const std::string& name =
-          weights.names.emplace_back(joule::tensor_name(node.path, node.part_names[spec.part], spec.name).view());
+      const std::string& name = weights.names.emplace_back(
+          joule::tensor_name(node.path, node.part_names[spec.part], spec.name).view());
       auto& values = weights.values.emplace_back(spec.elements());
-      for (std::size_t i = 0; i < values.size(); ++i) values[i] = joule::deterministic_value(2026, spec, name, i);
+      for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = joule::deterministic_value(2026, spec, name, i);
       dispatch::Tensor tensor{nullptr, nullptr, spec.rank, {}};
       for (int d = 0; d < spec.rank; ++d) tensor.dims[d] = spec.dims[static_cast<std::size_t>(d)];
       weights.tensors.push_back(tensor);

@@ -109,11 +109,14 @@ int main() {
     return 1;
   }
   Q quantized(quantized_weights, quantized_arena);
-  quantized.forward(TensorView<const float, Q::input>(input), TensorView<float, Q::output>(quantized_output));
+  quantized.forward(TensorView<const float, Q::input>(input),
+                    TensorView<float, Q::output>(quantized_output));
   const int counted = allocations;
-  std::printf("no-exceptions/no-RTTI build: %d allocations, %d mismatches, output[0]=%f, arena %zu bytes; int8 output[0]=%f, "
-              "arena %zu bytes\n",
-              counted, mismatches, static_cast<double>(output[0]), Net::arena_bytes,
-              static_cast<double>(quantized_output[0]), Q::arena_bytes);
+  std::printf(
+      "no-exceptions/no-RTTI build: %d allocations, %d mismatches, output[0]=%f, arena %zu bytes; "
+      "int8 output[0]=%f, "
+      "arena %zu bytes\n",
+      counted, mismatches, static_cast<double>(output[0]), Net::arena_bytes,
+      static_cast<double>(quantized_output[0]), Q::arena_bytes);
   return counted == 0 && mismatches == 0 ? 0 : 1;
 }

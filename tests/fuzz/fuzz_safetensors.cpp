@@ -70,11 +70,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (found->data == nullptr) fail("no data for", tensor.name);
     const std::size_t count = found->elements();
-    const std::size_t width = tensor.dtype == "F32" || tensor.dtype == "I32" ? 4 : tensor.dtype == "I8" || tensor.dtype == "U8" ? 1 : 2;
-    if (count * width != tensor.end - tensor.begin) fail("element count disagrees with the byte range of", tensor.name);
+    const std::size_t width = tensor.dtype == "F32" || tensor.dtype == "I32" ? 4
+                              : tensor.dtype == "I8" || tensor.dtype == "U8" ? 1
+                                                                             : 2;
+    if (count * width != tensor.end - tensor.begin)
+      fail("element count disagrees with the byte range of", tensor.name);
     if (file.find(tensor.name) != found || file.find(tensor.name)->data != found->data) fail("find() did not cache", tensor.name);
     if (integer) {
-      const joule::DType expected = tensor.dtype == "I32" ? joule::DType::i32 : tensor.dtype == "I8" ? joule::DType::i8 : joule::DType::u8;
+      const joule::DType expected = tensor.dtype == "I32"  ? joule::DType::i32
+                                    : tensor.dtype == "I8" ? joule::DType::i8
+                                                           : joule::DType::u8;
       if (found->dtype != expected) fail("integer tensor given with the wrong dtype:", tensor.name);
       const auto* bytes = static_cast<const unsigned char*>(found->data);
       for (std::size_t i = 0; i < count * width; ++i) sink += bytes[i];
@@ -85,7 +90,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (values == nullptr) fail("floating-point tensor not given as float32:", tensor.name);
     for (std::size_t i = 0; i < count; ++i) sink += bits_of(values[i]);
     if (tensor.dtype != "F32") all_f32 = false;
-    if (all_f32) named.push_back({tensor.name, tensor.shape, std::vector<float>(values, values + count)});
+    if (all_f32)
+      named.push_back({tensor.name, tensor.shape, std::vector<float>(values, values + count)});
   }
   if (!file.unused().empty()) fail("unused() lists a tensor after find() asked for all:", file.unused().front());
   for (const auto& [key, value] : file.metadata()) sink += key.size() + value.size();
@@ -101,7 +107,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (found == nullptr || found->data == nullptr) fail("round trip lost", tensor.name);
       if (found->elements() != tensor.values.size()) fail("round trip changed the size of", tensor.name);
       for (std::size_t i = 0; i < tensor.values.size(); ++i)
-        if (bits_of(found->values<float>()[i]) != bits_of(tensor.values[i])) fail("round trip changed a value of", tensor.name);
+        if (bits_of(found->values<float>()[i]) != bits_of(tensor.values[i]))
+          fail("round trip changed a value of", tensor.name);
     }
   }
   volatile std::uint64_t keep = sink;

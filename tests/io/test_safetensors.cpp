@@ -252,7 +252,8 @@ TEST_CASE("safetensors: encode then parse gives back every tensor", "[io][safete
     REQUIRE(data->data != nullptr);
     CHECK(data->rank == static_cast<int>(expected.shape.size()));
     REQUIRE(data->elements() == expected.values.size());
-    for (std::size_t i = 0; i < expected.values.size(); ++i) CHECK(bits(data->values<float>()[i]) == bits(expected.values[i]));
+    for (std::size_t i = 0; i < expected.values.size(); ++i)
+      CHECK(bits(data->values<float>()[i]) == bits(expected.values[i]));
   }
   CHECK(file.unused().empty());
   CHECK(file.metadata().empty());
@@ -266,7 +267,8 @@ TEST_CASE("safetensors: write_safetensors and load round trip through a file", "
   REQUIRE(SafetensorsFile::load(dir.file("model.safetensors"), file).ok());
   const joule::TensorData* w = file.find("w");
   REQUIRE(w != nullptr);
-  CHECK(std::vector<float>(w->values<float>(), w->values<float>() + 4) == std::vector<float>{1, 2, 3, 4});
+  CHECK(std::vector<float>(w->values<float>(), w->values<float>() + 4) ==
+        std::vector<float>{1, 2, 3, 4});
 
   // The writer refuses what would not read back as given.
   Status status = joule::io::write_safetensors(dir.file("bad.safetensors"), {{"w", {2, 3}, {1, 2}}});
@@ -340,7 +342,8 @@ TEST_CASE("safetensors: find() converts F16 and BF16 once and keeps the result",
   CHECK(half->dims[0] == 2);
   CHECK(half->dims[1] == 3);
   CHECK(std::vector<float>(half->values<float>(), half->values<float>() + 6) ==
-        std::vector<float>{1.0f, -2.5f, 65504.0f, 0x1p-24f, std::numeric_limits<float>::infinity(), -0.0f});
+        std::vector<float>{1.0f, -2.5f, 65504.0f, 0x1p-24f, std::numeric_limits<float>::infinity(),
+                           -0.0f});
   CHECK(std::signbit(half->values<float>()[5]));
   CHECK(file.find("half") == half);
   CHECK(file.find("half")->data == half->data);
@@ -348,10 +351,13 @@ TEST_CASE("safetensors: find() converts F16 and BF16 once and keeps the result",
   const joule::TensorData* brain = file.find("brain");
   REQUIRE(brain != nullptr);
   REQUIRE(brain->data != nullptr);
-  CHECK(std::vector<float>(brain->values<float>(), brain->values<float>() + 2) == std::vector<float>{1.0f, -2.5f});
+  CHECK(std::vector<float>(brain->values<float>(), brain->values<float>() + 2) ==
+        std::vector<float>{1.0f, -2.5f});
 }
 
-TEST_CASE("safetensors: I8, U8 and I32 tensors are given as int8, uint8 and int32, aligned or copied", "[io][safetensors]") {
+TEST_CASE(
+    "safetensors: I8, U8 and I32 tensors are given as int8, uint8 and int32, aligned or copied",
+    "[io][safetensors]") {
   // "small" (3 bytes) first puts "wide" at data offset 3: an int32 that must be copied to be read.
   const std::vector<iotest::Entry> entries = {
       {"small", "I8", {3}, {0x80, 0x7f, 0xff}},
@@ -365,7 +371,8 @@ TEST_CASE("safetensors: I8, U8 and I32 tensors are given as int8, uint8 and int3
   CHECK(small->dtype == joule::DType::i8);
   REQUIRE(small->values<std::int8_t>() != nullptr);
   CHECK(small->values<float>() == nullptr);
-  CHECK(std::vector<int>(small->values<std::int8_t>(), small->values<std::int8_t>() + 3) == std::vector<int>{-128, 127, -1});
+  CHECK(std::vector<int>(small->values<std::int8_t>(), small->values<std::int8_t>() + 3) ==
+        std::vector<int>{-128, 127, -1});
   const joule::TensorData* wide = file.find("wide");
   REQUIRE(wide != nullptr);
   CHECK(wide->dtype == joule::DType::i32);

@@ -83,15 +83,16 @@ int main() {
   const auto dw_weights = random_values(9 * 37, 2), dw_bias = random_values(37, 3);
   std::vector<float> a(7 * 7 * 37), b(7 * 7 * 37);
   with_record<depthwise::records>(depthwise_kernel, [&]<KernelRecord K>() {
-    depthwise::run<K, joule::ReLU6>(dw, 0, 7, in.data(), dw_weights.data(), dw_bias.data(), a.data());
+    depthwise::run<K, joule::ReLU6>(dw, 0, 7, in.data(), dw_weights.data(), dw_bias.data(),
+                                    a.data());
   });
   depthwise::reference<joule::ReLU6>(dw, in.data(), dw_weights.data(), dw_bias.data(), b.data());
   check(close(a, b), "depthwise equals the reference");
 
   const auto pw_weights = random_values(gemm::packed_size(37, 45), 4), pw_bias = random_values(64, 5);
   std::vector<float> c(169 * 45), d(169 * 45);
-  pointwise::run<pointwise_kernel, joule::HardSwish>(0, 169, 37, 45, in.data(), pw_weights.data(), pw_bias.data(),
-                                                     nullptr, c.data());
+  pointwise::run<pointwise_kernel, joule::HardSwish>(0, 169, 37, 45, in.data(), pw_weights.data(),
+                                                     pw_bias.data(), nullptr, c.data());
   pointwise::reference<joule::HardSwish>(169, 37, 45, in.data(), pw_weights.data(), pw_bias.data(), d.data());
   check(close(c, d), "pointwise equals the reference");
 
@@ -99,7 +100,8 @@ int main() {
   const auto image = random_values(13 * 13 * 3, 7);
   std::vector<float> e(7 * 7 * 21), f(7 * 7 * 21);
   with_record<conv::records>(conv_kernel, [&]<KernelRecord K>() {
-    conv::run<K, joule::SiLU>(stem, 0, 7, image.data(), conv_weights.data(), pw_bias.data(), e.data());
+    conv::run<K, joule::SiLU>(stem, 0, 7, image.data(), conv_weights.data(), pw_bias.data(),
+                              e.data());
   });
   conv::reference<joule::SiLU>(stem, image.data(), conv_weights.data(), pw_bias.data(), f.data());
   check(close(e, f), "convolution equals the reference");

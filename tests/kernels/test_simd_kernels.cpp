@@ -46,7 +46,8 @@ ConvGeometry geometry(int h, int w, int in_c, int out_c, int k, int stride, int 
 
 }  // namespace
 
-TEST_CASE("the kernels layers choose are the SIMD ones when the build has SIMD", "[kernels][simd]") {
+TEST_CASE("the kernels layers choose are the SIMD ones when the build has SIMD",
+          "[kernels][simd]") {
   const ConvGeometry dw = geometry(9, 9, 24, 24, 3, 2, 1, 1, 24);
   const std::string target(joule::arch::name);
   INFO("target " << target);
@@ -56,16 +57,22 @@ TEST_CASE("the kernels layers choose are the SIMD ones when the build has SIMD",
         "f32_pointwise_" + std::to_string(gemm::main_rows<joule::arch::Default>()) + "x" +
             std::to_string(2 * joule::arch::lanes) + "__" + target);
   CHECK(kernels::depthwise::choose(dw).name().view() == "f32_dwconv_3x3s2__" + target);
-  CHECK(kernels::conv::choose(geometry(9, 9, 3, 8, 3, 2, 1, 1, 1)).name().view().ends_with("__" + target));
+  CHECK(kernels::conv::choose(geometry(9, 9, 3, 8, 3, 2, 1, 1, 1))
+            .name()
+            .view()
+            .ends_with("__" + target));
   CHECK(kernels::linear::choose().name().view() == "f32_linear_8v__" + target);
 #else
   CHECK(kernels::pointwise::choose().name().view() == "f32_pointwise__reference");
   CHECK(kernels::depthwise::choose(dw).name().view() == "f32_dwconv__reference");
   CHECK(kernels::linear::choose().name().view() == "f32_linear__reference");
 #endif
-  // Dilated depthwise and grouped convolutions have no SIMD kernel: the reference runs, and says so.
-  CHECK(kernels::depthwise::choose(geometry(9, 9, 24, 24, 3, 1, 2, 2, 24)).name().view() == "f32_dwconv__reference");
-  CHECK(kernels::conv::choose(geometry(9, 9, 8, 8, 3, 1, 1, 1, 2)).name().view() == "f32_conv__reference");
+  // Dilated depthwise and grouped convolutions have no SIMD kernel: the reference runs, and says
+  // so.
+  CHECK(kernels::depthwise::choose(geometry(9, 9, 24, 24, 3, 1, 2, 2, 24)).name().view() ==
+        "f32_dwconv__reference");
+  CHECK(kernels::conv::choose(geometry(9, 9, 8, 8, 3, 1, 1, 1, 2)).name().view() ==
+        "f32_conv__reference");
   // Every record of an op has its own name.
   const auto distinct = [](const auto& records) {
     for (std::size_t i = 0; i < records.size(); ++i)
@@ -89,26 +96,28 @@ void check_pointwise(int trial) {
   const auto residual = values(std::size_t(pixels) * out_c);
   const float* with_residual = trial % 2 == 0 ? residual.data() : nullptr;
   std::vector<float> expected(std::size_t(pixels) * out_c), actual(expected.size(), -7.0f);
-  kernels::pointwise::reference<Act>(pixels, in_c, out_c, in.data(), w.data(), bias.data(), expected.data(),
-                                     with_residual);
-  kernels::pointwise::run<K, Act>(0, pixels, in_c, out_c, in.data(), w.data(), bias.data(), with_residual,
-                                  actual.data());
-  INFO(K.name().view() << ", " << Act::name << ": pixels " << pixels << " in " << in_c << " out " << out_c);
+  kernels::pointwise::reference<Act>(pixels, in_c, out_c, in.data(), w.data(), bias.data(),
+                                     expected.data(), with_residual);
+  kernels::pointwise::run<K, Act>(0, pixels, in_c, out_c, in.data(), w.data(), bias.data(),
+                                  with_residual, actual.data());
+  INFO(K.name().view() << ", " << Act::name << ": pixels " << pixels << " in " << in_c << " out "
+                       << out_c);
   CHECK(testing::relative_error(actual, expected) <= 1e-5);
 
   // Split by pixels and by panels: not a bit changes.
   std::vector<float> split(expected.size());
   const std::size_t cut = std::size_t(pick(0, pixels));
-  kernels::pointwise::run<K, Act>(0, cut, in_c, out_c, in.data(), w.data(), bias.data(), with_residual, split.data());
-  kernels::pointwise::run<K, Act>(cut, pixels, in_c, out_c, in.data(), w.data(), bias.data(), with_residual,
-                                  split.data());
+  kernels::pointwise::run<K, Act>(0, cut, in_c, out_c, in.data(), w.data(), bias.data(),
+                                  with_residual, split.data());
+  kernels::pointwise::run<K, Act>(cut, pixels, in_c, out_c, in.data(), w.data(), bias.data(),
+                                  with_residual, split.data());
   CHECK(split == actual);
   std::vector<float> by_panels(expected.size());
   const int panel_cut = std::min(out_c, pick(0, 3) * gemm::panel_width);
-  kernels::pointwise::run_block<K, Act>(0, pixels, 0, panel_cut, in_c, out_c, in.data(), w.data(), bias.data(),
-                                        with_residual, by_panels.data());
-  kernels::pointwise::run_block<K, Act>(0, pixels, panel_cut, out_c, in_c, out_c, in.data(), w.data(), bias.data(),
-                                        with_residual, by_panels.data());
+  kernels::pointwise::run_block<K, Act>(0, pixels, 0, panel_cut, in_c, out_c, in.data(), w.data(),
+                                        bias.data(), with_residual, by_panels.data());
+  kernels::pointwise::run_block<K, Act>(0, pixels, panel_cut, out_c, in_c, out_c, in.data(),
+                                        w.data(), bias.data(), with_residual, by_panels.data());
   CHECK(by_panels == actual);
 }
 
@@ -134,13 +143,16 @@ TEST_CASE("pointwise: every kernel equals the reference, with bias, residual and
   });
 }
 
-TEST_CASE("convolution: every kernel equals the reference on random geometries, split by rows bit-exactly",
-          "[kernels][simd]") {
+TEST_CASE(
+    "convolution: every kernel equals the reference on random geometries, split by rows "
+    "bit-exactly",
+    "[kernels][simd]") {
   kernels::for_each_record<kernels::conv::records>([]<KernelRecord K>() {
     INFO("kernel " << K.name().view());
     int checked = 0;
     while (checked < 80) {
-      const int in_c = pick(1, 20), out_c = pick(1, 70), k = pick(1, 7), stride = pick(1, 3), dilation = pick(1, 2);
+      const int in_c = pick(1, 20), out_c = pick(1, 70), k = pick(1, 7), stride = pick(1, 3),
+                dilation = pick(1, 2);
       const int pad = pick(0, 3), h = pick(1, 14), w = pick(1, 14);
       const ConvGeometry g = geometry(h, w, in_c, out_c, k, stride, pad, dilation, 1);
       if (g.out_height < 1 || g.out_width < 1) continue;
@@ -149,23 +161,29 @@ TEST_CASE("convolution: every kernel equals the reference on random geometries, 
       const auto in = values(std::size_t(h) * w * in_c);
       const auto weights = values(gemm::packed_size(k * k * in_c, out_c));
       const auto bias = testing::pad_columns(values(out_c));
-      std::vector<float> expected(std::size_t(g.out_height) * g.out_width * out_c), actual(expected.size());
-      kernels::conv::reference<joule::ReLU6>(g, in.data(), weights.data(), bias.data(), expected.data());
-      kernels::conv::run<K, joule::ReLU6>(g, 0, g.out_height, in.data(), weights.data(), bias.data(), actual.data());
-      INFO("h " << h << " w " << w << " in " << in_c << " out " << out_c << " k " << k << " s " << stride << " p "
-                << pad << " d " << dilation);
+      std::vector<float> expected(std::size_t(g.out_height) * g.out_width * out_c),
+          actual(expected.size());
+      kernels::conv::reference<joule::ReLU6>(g, in.data(), weights.data(), bias.data(),
+                                             expected.data());
+      kernels::conv::run<K, joule::ReLU6>(g, 0, g.out_height, in.data(), weights.data(),
+                                          bias.data(), actual.data());
+      INFO("h " << h << " w " << w << " in " << in_c << " out " << out_c << " k " << k << " s "
+                << stride << " p " << pad << " d " << dilation);
       CHECK(testing::relative_error(actual, expected) < 1e-5);
       std::vector<float> split(expected.size());
       const int cut = pick(0, g.out_height);
-      kernels::conv::run<K, joule::ReLU6>(g, 0, cut, in.data(), weights.data(), bias.data(), split.data());
-      kernels::conv::run<K, joule::ReLU6>(g, cut, g.out_height, in.data(), weights.data(), bias.data(), split.data());
+      kernels::conv::run<K, joule::ReLU6>(g, 0, cut, in.data(), weights.data(), bias.data(),
+                                          split.data());
+      kernels::conv::run<K, joule::ReLU6>(g, cut, g.out_height, in.data(), weights.data(),
+                                          bias.data(), split.data());
       CHECK(split == actual);
     }
   });
 }
 
-TEST_CASE("depthwise: every kernel (3/5/7, strides 1/2) equals the reference, split by rows bit-exactly",
-          "[kernels][simd]") {
+TEST_CASE(
+    "depthwise: every kernel (3/5/7, strides 1/2) equals the reference, split by rows bit-exactly",
+    "[kernels][simd]") {
   kernels::for_each_record<kernels::depthwise::records>([]<KernelRecord K>() {
     INFO("kernel " << K.name().view());
     for (int trial = 0; trial < 60; ++trial) {
@@ -178,23 +196,27 @@ TEST_CASE("depthwise: every kernel (3/5/7, strides 1/2) equals the reference, sp
       const auto in = values(std::size_t(h) * w * c);
       const auto weights = values(std::size_t(k) * k * c);
       const auto bias = values(c);
-      std::vector<float> expected(std::size_t(g.out_height) * g.out_width * c), actual(expected.size());
-      kernels::depthwise::reference<joule::SiLU>(g, in.data(), weights.data(), bias.data(), expected.data());
-      kernels::depthwise::run<K, joule::SiLU>(g, 0, g.out_height, in.data(), weights.data(), bias.data(),
-                                              actual.data());
+      std::vector<float> expected(std::size_t(g.out_height) * g.out_width * c),
+          actual(expected.size());
+      kernels::depthwise::reference<joule::SiLU>(g, in.data(), weights.data(), bias.data(),
+                                                 expected.data());
+      kernels::depthwise::run<K, joule::SiLU>(g, 0, g.out_height, in.data(), weights.data(),
+                                              bias.data(), actual.data());
       INFO("h " << h << " w " << w << " c " << c << " k " << k << " s " << stride);
       CHECK(testing::relative_error(actual, expected) < 1e-5);
       std::vector<float> split(expected.size());
       const int cut = pick(0, g.out_height);
-      kernels::depthwise::run<K, joule::SiLU>(g, 0, cut, in.data(), weights.data(), bias.data(), split.data());
-      kernels::depthwise::run<K, joule::SiLU>(g, cut, g.out_height, in.data(), weights.data(), bias.data(),
+      kernels::depthwise::run<K, joule::SiLU>(g, 0, cut, in.data(), weights.data(), bias.data(),
                                               split.data());
+      kernels::depthwise::run<K, joule::SiLU>(g, cut, g.out_height, in.data(), weights.data(),
+                                              bias.data(), split.data());
       CHECK(split == actual);
     }
   });
 }
 
-TEST_CASE("linear: every kernel equals the reference, split by panels bit-exactly", "[kernels][simd]") {
+TEST_CASE("linear: every kernel equals the reference, split by panels bit-exactly",
+          "[kernels][simd]") {
   kernels::for_each_record<kernels::linear::records>([]<KernelRecord K>() {
     INFO("kernel " << K.name().view());
     for (int trial = 0; trial < 60; ++trial) {
@@ -203,14 +225,16 @@ TEST_CASE("linear: every kernel equals the reference, split by panels bit-exactl
       const auto w = values(gemm::packed_size(in_f, out_f));
       const auto bias = testing::pad_columns(values(out_f));
       std::vector<float> expected(out_f), actual(out_f), split(out_f);
-      kernels::linear::reference<joule::Sigmoid>(in_f, out_f, in.data(), w.data(), bias.data(), expected.data());
-      kernels::linear::run<K, joule::Sigmoid>(in_f, out_f, in.data(), w.data(), bias.data(), actual.data());
+      kernels::linear::reference<joule::Sigmoid>(in_f, out_f, in.data(), w.data(), bias.data(),
+                                                 expected.data());
+      kernels::linear::run<K, joule::Sigmoid>(in_f, out_f, in.data(), w.data(), bias.data(),
+                                              actual.data());
       CHECK(testing::relative_error(actual, expected) < 1e-5);
       const int panels = kernels::linear::panels(out_f), cut = pick(0, panels);
-      kernels::linear::run_panels<K, joule::Sigmoid>(0, cut, in_f, out_f, in.data(), w.data(), bias.data(),
-                                                     split.data());
-      kernels::linear::run_panels<K, joule::Sigmoid>(cut, panels, in_f, out_f, in.data(), w.data(), bias.data(),
-                                                     split.data());
+      kernels::linear::run_panels<K, joule::Sigmoid>(0, cut, in_f, out_f, in.data(), w.data(),
+                                                     bias.data(), split.data());
+      kernels::linear::run_panels<K, joule::Sigmoid>(cut, panels, in_f, out_f, in.data(), w.data(),
+                                                     bias.data(), split.data());
       CHECK(split == actual);
     }
   });
@@ -233,28 +257,33 @@ TEST_CASE("pooling and element-wise: every kernel equals the reference", "[kerne
     kernels::for_each_record<kernels::elementwise::add_records>([&]<KernelRecord K>() {
       INFO("kernel " << K.name().view());
       std::vector<float> expected(map.size()), actual(map.size());
-      kernels::elementwise::add_reference<joule::ReLU>(map.size(), map.data(), other.data(), expected.data());
-      kernels::elementwise::add<K, joule::ReLU>(map.size(), map.data(), other.data(), actual.data());
+      kernels::elementwise::add_reference<joule::ReLU>(map.size(), map.data(), other.data(),
+                                                       expected.data());
+      kernels::elementwise::add<K, joule::ReLU>(map.size(), map.data(), other.data(),
+                                                actual.data());
       CHECK(actual == expected);
     });
     kernels::for_each_record<kernels::elementwise::affine_records>([&]<KernelRecord K>() {
       INFO("kernel " << K.name().view());
       std::vector<float> expected(map.size()), actual(map.size());
-      kernels::elementwise::affine_channels_reference<joule::ReLU6>(pixels, channels, map.data(), scale.data(),
-                                                                   shift.data(), expected.data());
-      kernels::elementwise::affine_channels<K, joule::ReLU6>(pixels, channels, map.data(), scale.data(), shift.data(),
-                                                             actual.data());
+      kernels::elementwise::affine_channels_reference<joule::ReLU6>(
+          pixels, channels, map.data(), scale.data(), shift.data(), expected.data());
+      kernels::elementwise::affine_channels<K, joule::ReLU6>(
+          pixels, channels, map.data(), scale.data(), shift.data(), actual.data());
       CHECK(testing::relative_error(actual, expected) < 1e-6);
       std::vector<float> scaled_expected(map.size()), scaled(map.size());
-      kernels::elementwise::scale_channels_reference(pixels, channels, map.data(), scale.data(), scaled_expected.data());
-      kernels::elementwise::scale_channels<K>(pixels, channels, map.data(), scale.data(), scaled.data());
+      kernels::elementwise::scale_channels_reference(pixels, channels, map.data(), scale.data(),
+                                                     scaled_expected.data());
+      kernels::elementwise::scale_channels<K>(pixels, channels, map.data(), scale.data(),
+                                              scaled.data());
       CHECK(testing::relative_error(scaled, scaled_expected) < 1e-6);
     });
   }
 }
 
-TEST_CASE("fused inverted residual: every kernel equals its three kernels run apart, at any row split",
-          "[kernels][fused]") {
+TEST_CASE(
+    "fused inverted residual: every kernel equals its three kernels run apart, at any row split",
+    "[kernels][fused]") {
   // The fused code depends on its depthwise kernel only (expansion and projection are flags), so
   // each record runs through the one instantiation for its depthwise kernel.
   for (const KernelRecord& fused_record : kernels::fused::records) {
@@ -270,7 +299,8 @@ TEST_CASE("fused inverted residual: every kernel equals its three kernels run ap
             const int out_c = project ? (stride == 1 && trial % 2 ? in_c : pick(1, 40)) : hidden;
             const int depth_c = expand ? hidden : in_c;
             const bool residual = project && stride == 1 && out_c == in_c;
-            const ConvGeometry g = geometry(h, w, depth_c, depth_c, k, stride, (k - 1) / 2, 1, depth_c);
+            const ConvGeometry g =
+                geometry(h, w, depth_c, depth_c, k, stride, (k - 1) / 2, 1, depth_c);
 
             const auto in = values(std::size_t(h) * w * in_c);
             const auto expand_w = values(gemm::packed_size(in_c, depth_c));
@@ -283,20 +313,21 @@ TEST_CASE("fused inverted residual: every kernel equals its three kernels run ap
             std::vector<float> expanded(expand ? std::size_t(h) * w * depth_c : 0);
             const float* dw_in = in.data();
             if (expand) {
-              kernels::pointwise::run<pointwise_kernel, joule::ReLU6>(0, std::size_t(h) * w, in_c, depth_c, in.data(),
-                                                                      expand_w.data(), expand_b.data(), nullptr,
-                                                                      expanded.data());
+              kernels::pointwise::run<pointwise_kernel, joule::ReLU6>(
+                  0, std::size_t(h) * w, in_c, depth_c, in.data(), expand_w.data(), expand_b.data(),
+                  nullptr, expanded.data());
               dw_in = expanded.data();
             }
             std::vector<float> depthwise_out(std::size_t(g.out_height) * g.out_width * depth_c);
-            kernels::depthwise::run<D, joule::ReLU6>(g, 0, g.out_height, dw_in, dw_w.data(), dw_b.data(),
-                                                     depthwise_out.data());
+            kernels::depthwise::run<D, joule::ReLU6>(g, 0, g.out_height, dw_in, dw_w.data(),
+                                                     dw_b.data(), depthwise_out.data());
             std::vector<float> expected = depthwise_out;
             if (project) {
               expected.assign(std::size_t(g.out_height) * g.out_width * out_c, 0.0f);
               kernels::pointwise::run<pointwise_kernel, joule::Identity>(
-                  0, std::size_t(g.out_height) * g.out_width, depth_c, out_c, depthwise_out.data(), project_w.data(),
-                  project_b.data(), residual ? in.data() : nullptr, expected.data());
+                  0, std::size_t(g.out_height) * g.out_width, depth_c, out_c, depthwise_out.data(),
+                  project_w.data(), project_b.data(), residual ? in.data() : nullptr,
+                  expected.data());
             }
 
             kernels::fused::InvertedResidualParams p;
@@ -318,12 +349,13 @@ TEST_CASE("fused inverted residual: every kernel equals its three kernels run ap
             std::vector<float> scratch(kernels::fused::scratch_floats(p) + 16);
             std::vector<float> fused(expected.size(), -3.0f);
             const int cut = pick(0, g.out_height);
-            kernels::fused::inverted_residual<D, joule::ReLU6, joule::ReLU6>(p, 0, cut, in.data(), fused.data(),
-                                                                              scratch.data());
-            kernels::fused::inverted_residual<D, joule::ReLU6, joule::ReLU6>(p, cut, g.out_height, in.data(),
-                                                                              fused.data(), scratch.data());
-            INFO("h " << h << " w " << w << " in " << in_c << " hidden " << hidden << " out " << out_c << " k " << k
-                      << " s " << stride << " expand " << expand << " project " << project << " cut " << cut);
+            kernels::fused::inverted_residual<D, joule::ReLU6, joule::ReLU6>(
+                p, 0, cut, in.data(), fused.data(), scratch.data());
+            kernels::fused::inverted_residual<D, joule::ReLU6, joule::ReLU6>(
+                p, cut, g.out_height, in.data(), fused.data(), scratch.data());
+            INFO("h " << h << " w " << w << " in " << in_c << " hidden " << hidden << " out "
+                      << out_c << " k " << k << " s " << stride << " expand " << expand
+                      << " project " << project << " cut " << cut);
             CHECK(fused == expected);
           }
         });

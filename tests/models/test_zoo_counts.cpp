@@ -9,8 +9,8 @@
 
 #include <cstdint>
 #include <iterator>
-#include <string_view>
 #include <string>
+#include <string_view>
 
 #include "joule/models/registry.hpp"
 
@@ -75,17 +75,14 @@ constexpr const char* registry_names[] = {JOULE_ZOO_MODELS(JOULE_REGISTRY_NAME)}
 
 }  // namespace
 
-TEST_CASE("MobileNetV1 counts equal the PyTorch twin's at every width and resolution", "[models][counts]") {
-  JOULE_ZOO_MOBILENET_V1(JOULE_COUNT_ENTRY)
-}
+TEST_CASE("MobileNetV1 counts equal the PyTorch twin's at every width and resolution",
+          "[models][counts]"){JOULE_ZOO_MOBILENET_V1(JOULE_COUNT_ENTRY)}
 
-TEST_CASE("MobileNetV2 and V3 counts equal torchvision's", "[models][counts]") {
-  JOULE_ZOO_MOBILENET_V2_V3(JOULE_COUNT_ENTRY)
-}
+TEST_CASE("MobileNetV2 and V3 counts equal torchvision's",
+          "[models][counts]"){JOULE_ZOO_MOBILENET_V2_V3(JOULE_COUNT_ENTRY)}
 
-TEST_CASE("EfficientNet B0-B7 and V2-S counts equal torchvision's", "[models][counts]") {
-  JOULE_ZOO_EFFICIENTNET(JOULE_COUNT_ENTRY)
-}
+TEST_CASE("EfficientNet B0-B7 and V2-S counts equal torchvision's",
+          "[models][counts]"){JOULE_ZOO_EFFICIENTNET(JOULE_COUNT_ENTRY)}
 
 TEST_CASE("the counted models are the registry's models, in its order", "[models][counts]") {
   REQUIRE(std::size(registry_names) == std::size(torchvision_counts));

@@ -38,17 +38,21 @@ std::vector<float> normal_input(std::size_t count, unsigned seed) {
 }
 
 template <class Net>
-void check_int8_against_float(const char* name, double min_cosine, int calibration_inputs, int test_inputs) {
+void check_int8_against_float(const char* name, double min_cosine, int calibration_inputs,
+                              int test_inputs) {
   using Q = quant::Quantized<Net>;
   constexpr unsigned seed = 5;
   // The float network and its PyTorch-layout tensors.
   io::TensorStore floats;
   Net::visit([&](const NodeInfo& node) {
     for (const TensorSpec& spec : node.tensors) {
-      const std::string tensor(tensor_name(node.path, node.part_names[spec.part], spec.name).view());
+      const std::string tensor(
+          tensor_name(node.path, node.part_names[spec.part], spec.name).view());
       auto* values = reinterpret_cast<float*>(
-          floats.add(tensor, DType::f32, std::vector<std::int64_t>(spec.dims.begin(), spec.dims.begin() + spec.rank)));
-      for (std::size_t i = 0; i < spec.elements(); ++i) values[i] = deterministic_value(seed, spec, tensor, i);
+          floats.add(tensor, DType::f32,
+                     std::vector<std::int64_t>(spec.dims.begin(), spec.dims.begin() + spec.rank)));
+      for (std::size_t i = 0; i < spec.elements(); ++i)
+        values[i] = deterministic_value(seed, spec, tensor, i);
     }
   });
   auto float_weights = std::make_unique<typename Net::Weights>();
@@ -57,7 +61,8 @@ void check_int8_against_float(const char* name, double min_cosine, int calibrati
   quant::Calibrator<Net> calibrator(std::as_const(*float_weights).span());
   for (int i = 0; i < calibration_inputs; ++i) {
     const auto input = normal_input(Net::input::size, 100 + i);
-    REQUIRE(calibrator.add(std::span<const float, Net::input::size>(input.data(), input.size())).ok());
+    REQUIRE(
+        calibrator.add(std::span<const float, Net::input::size>(input.data(), input.size())).ok());
   }
   io::TensorStore params, quantized;
   REQUIRE(calibrator.write_params(params).ok());
@@ -87,9 +92,11 @@ void check_int8_against_float(const char* name, double min_cosine, int calibrati
       b += double(actual[i]) * actual[i];
     }
     const double cosine = dot / std::sqrt(a * b);
-    const auto top = [](const std::vector<float>& v) { return std::max_element(v.begin(), v.end()) - v.begin(); };
-    std::printf("%s int8 vs float, input %d: cosine %.5f, top-1 %ld / %ld\n", name, t, cosine, long(top(actual)),
-                long(top(expected)));
+    const auto top = [](const std::vector<float>& v) {
+      return std::max_element(v.begin(), v.end()) - v.begin();
+    };
+    std::printf("%s int8 vs float, input %d: cosine %.5f, top-1 %ld / %ld\n", name, t, cosine,
+                long(top(actual)), long(top(expected)));
     INFO(name << " input " << t << ": cosine " << cosine);
     CHECK(cosine >= min_cosine);
     CHECK(top(actual) == top(expected));
@@ -99,7 +106,8 @@ void check_int8_against_float(const char* name, double min_cosine, int calibrati
 }  // namespace
 
 TEST_CASE("int8 MobileNetV1 0.25-128 agrees with its float network", "[quant][zoo]") {
-  check_int8_against_float<models::MobileNetV1<models::MobileNetV1Config{.alpha = {1, 4}, .resolution = 128}>>(
+  check_int8_against_float<
+      models::MobileNetV1<models::MobileNetV1Config{.alpha = {1, 4}, .resolution = 128}>>(
       "mobilenet_v1_0.25_128", 0.98, 4, 2);
 }
 
@@ -108,13 +116,16 @@ TEST_CASE("int8 MobileNetV2 agrees with its float network", "[quant][zoo]") {
 }
 
 TEST_CASE("int8 MobileNetV3-Small agrees with its float network", "[quant][zoo]") {
-  check_int8_against_float<models::MobileNetV3<models::mobilenet_v3_small>>("mobilenet_v3_small", 0.98, 4, 2);
+  check_int8_against_float<models::MobileNetV3<models::mobilenet_v3_small>>("mobilenet_v3_small",
+                                                                            0.98, 4, 2);
 }
 
 TEST_CASE("int8 EfficientNet-B0 agrees with its float network", "[quant][zoo]") {
-  check_int8_against_float<models::EfficientNet<models::efficientnet_b0>>("efficientnet_b0", 0.95, 4, 2);
+  check_int8_against_float<models::EfficientNet<models::efficientnet_b0>>("efficientnet_b0", 0.95,
+                                                                          4, 2);
 }
 
 TEST_CASE("int8 EfficientNetV2-S agrees with its float network", "[quant][zoo]") {
-  check_int8_against_float<models::EfficientNetV2<models::efficientnet_v2_s>>("efficientnet_v2_s", 0.95, 1, 1);
+  check_int8_against_float<models::EfficientNetV2<models::efficientnet_v2_s>>("efficientnet_v2_s",
+                                                                              0.95, 1, 1);
 }

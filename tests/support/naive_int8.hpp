@@ -26,7 +26,8 @@ struct QTensor {
   int zero_point = 0;
 
   QTensor() = default;
-  QTensor(int h, int w, int c, float s, int z) : height(h), width(w), channels(c), q(std::size_t(h) * w * c), scale(s), zero_point(z) {}
+  QTensor(int h, int w, int c, float s, int z)
+      : height(h), width(w), channels(c), q(std::size_t(h) * w * c), scale(s), zero_point(z) {}
   std::int8_t& at(int y, int x, int c) { return q[(std::size_t(y) * width + x) * channels + c]; }
   int value(int y, int x, int c) const { return q[(std::size_t(y) * width + x) * channels + c]; }
 };
@@ -35,7 +36,8 @@ inline std::int8_t saturate(long long v, int low = -128, int high = 127) {
   return static_cast<std::int8_t>(std::min<long long>(std::max<long long>(v, low), high));
 }
 
-inline std::int8_t requantize(long long sum, float multiplier, int zero_point, int low = -128, int high = 127) {
+inline std::int8_t requantize(long long sum, float multiplier, int zero_point, int low = -128,
+                              int high = 127) {
   const float scaled = static_cast<float>(sum) * multiplier;
   return saturate(static_cast<long long>(std::nearbyint(scaled)) + zero_point, low, high);
 }
@@ -43,14 +45,17 @@ inline std::int8_t requantize(long long sum, float multiplier, int zero_point, i
 inline std::int8_t quantize(float x, float scale, int zero_point) {
   const float y = x * (1.0f / scale);
   if (std::isnan(y)) return -128;
-  return saturate(static_cast<long long>(std::nearbyint(std::min(std::max(y, -1e6f), 1e6f))) + zero_point);
+  return saturate(static_cast<long long>(std::nearbyint(std::min(std::max(y, -1e6f), 1e6f))) +
+                  zero_point);
 }
 
 /// An activation in float, as the library's tables compute it.
 using FloatFunction = std::function<float(float)>;
 inline FloatFunction float_activation(const std::string& name) {
-  if (name == "HardSwish") return [](float x) { return x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f; };
-  if (name == "HardSigmoid") return [](float x) { return std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f; };
+  if (name == "HardSwish")
+    return [](float x) { return x * std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f; };
+  if (name == "HardSigmoid")
+    return [](float x) { return std::min(std::max(x + 3.0f, 0.0f), 6.0f) / 6.0f; };
   if (name == "Sigmoid") return [](float x) { return 1.0f / (1.0f + std::exp(-x)); };
   if (name == "SiLU") return [](float x) { return x * (1.0f / (1.0f + std::exp(-x))); };
   return nullptr;
@@ -69,7 +74,8 @@ struct OutputSpec {
 /// The int8 value of one output channel's sum.
 /// A table activation's output: the zero point added before the rounding, as uint8 (QNNPACK).
 inline std::int8_t table_quantize(float y, float scale, int zero_point) {
-  const float v = std::min(std::max((1.0f / scale) * y + static_cast<float>(zero_point + 128), 0.0f), 255.0f);
+  const float v =
+      std::min(std::max((1.0f / scale) * y + static_cast<float>(zero_point + 128), 0.0f), 255.0f);
   return static_cast<std::int8_t>(static_cast<int>(std::nearbyint(v)) - 128);
 }
 
@@ -94,9 +100,9 @@ inline long long quantized_bias(const float* bias, int o, float in_scale, float 
 }
 
 /// weight: OIHW int8 [out][in / groups][k][k].
-inline QTensor conv2d_int8(const QTensor& in, const std::int8_t* weight, const float* w_scale, const float* bias,
-                           int out_channels, int kernel, int stride, int padding, int dilation, int groups,
-                           const OutputSpec& out) {
+inline QTensor conv2d_int8(const QTensor& in, const std::int8_t* weight, const float* w_scale,
+                           const float* bias, int out_channels, int kernel, int stride, int padding,
+                           int dilation, int groups, const OutputSpec& out) {
   const int out_h = (in.height + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1;
   const int out_w = (in.width + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1;
   const bool table = static_cast<bool>(float_activation(out.activation));
@@ -115,7 +121,8 @@ inline QTensor conv2d_int8(const QTensor& in, const std::int8_t* weight, const f
               const int iy = y * stride - padding + ky * dilation;
               const int ix = x * stride - padding + kx * dilation;
               if (iy < 0 || iy >= in.height || ix < 0 || ix >= in.width) continue;
-              const long long w = weight[((std::size_t(o) * in_per_group + i) * kernel + ky) * kernel + kx];
+              const long long w =
+                  weight[((std::size_t(o) * in_per_group + i) * kernel + ky) * kernel + kx];
               sum += (in.value(iy, ix, group * in_per_group + i) - in.zero_point) * w;
             }
         result.at(y, x, o) = finish(sum, in.scale, w_scale[o], out);
@@ -125,8 +132,8 @@ inline QTensor conv2d_int8(const QTensor& in, const std::int8_t* weight, const f
 }
 
 /// weight: [out][in], `in` in PyTorch's CHW flattening of the input.
-inline QTensor linear_int8(const QTensor& in, const std::int8_t* weight, const float* w_scale, const float* bias,
-                           int out_features, const OutputSpec& out) {
+inline QTensor linear_int8(const QTensor& in, const std::int8_t* weight, const float* w_scale,
+                           const float* bias, int out_features, const OutputSpec& out) {
   const bool table = static_cast<bool>(float_activation(out.activation));
   QTensor result(1, 1, out_features, table ? out.activation_scale : out.scale,
                  table ? out.activation_zero_point : out.zero_point);
@@ -137,7 +144,8 @@ inline QTensor linear_int8(const QTensor& in, const std::int8_t* weight, const f
       for (int y = 0; y < in.height; ++y)
         for (int x = 0; x < in.width; ++x) {
           const std::size_t chw = (std::size_t(c) * in.height + y) * in.width + x;
-          sum += (in.value(y, x, c) - in.zero_point) * static_cast<long long>(weight[o * in_features + chw]);
+          sum += (in.value(y, x, c) - in.zero_point) *
+                 static_cast<long long>(weight[o * in_features + chw]);
         }
     result.at(0, 0, o) = finish(sum, in.scale, w_scale[o], out);
   }
@@ -171,19 +179,22 @@ inline QTensor add_int8(const QTensor& a, const QTensor& b, float scale, int zer
   const long long B = std::min(std::llround(std::nearbyint(double(rb) * unit)), 4194303LL);
   for (std::size_t i = 0; i < a.q.size(); ++i) {
     const long long sum = A * (a.q[i] - a.zero_point) + B * (b.q[i] - b.zero_point);
-    result.q[i] = saturate(static_cast<long long>(std::round(static_cast<double>(sum) / unit)) + zero_point);
+    result.q[i] =
+        saturate(static_cast<long long>(std::round(static_cast<double>(sum) / unit)) + zero_point);
   }
   return result;
 }
 
 /// x * gate[c] into (scale, zero_point): the squeeze-excite rescale.
-inline QTensor scale_channels_int8(const QTensor& x, const QTensor& gate, float scale, int zero_point) {
+inline QTensor scale_channels_int8(const QTensor& x, const QTensor& gate, float scale,
+                                   int zero_point) {
   QTensor result(x.height, x.width, x.channels, scale, zero_point);
   const float multiplier = (gate.scale * x.scale) * (1.0f / scale);
   for (int y = 0; y < x.height; ++y)
     for (int xx = 0; xx < x.width; ++xx)
       for (int c = 0; c < x.channels; ++c) {
-        const long long product = static_cast<long long>(x.value(y, xx, c) - x.zero_point) * (gate.value(0, 0, c) - gate.zero_point);
+        const long long product = static_cast<long long>(x.value(y, xx, c) - x.zero_point) *
+                                  (gate.value(0, 0, c) - gate.zero_point);
         result.at(y, xx, c) = requantize(product, multiplier, zero_point);
       }
   return result;
@@ -191,7 +202,8 @@ inline QTensor scale_channels_int8(const QTensor& x, const QTensor& gate, float 
 
 inline std::vector<float> dequantize(const QTensor& t) {
   std::vector<float> values(t.q.size());
-  for (std::size_t i = 0; i < values.size(); ++i) values[i] = t.scale * static_cast<float>(t.q[i] - t.zero_point);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    values[i] = t.scale * static_cast<float>(t.q[i] - t.zero_point);
   return values;
 }
 

@@ -51,11 +51,14 @@ inline std::vector<float> pad_columns(const std::vector<float>& values) {
 class FloatSources {
  public:
   FloatSources(std::initializer_list<const float*> tensors) {
-    for (const float* t : tensors) data_.push_back(joule::TensorData{t, 0, {}, {}, joule::DType::f32});
+    for (const float* t : tensors)
+      data_.push_back(joule::TensorData{t, 0, {}, {}, joule::DType::f32});
     for (const joule::TensorData& d : data_) pointers_.push_back(&d);
   }
   FloatSources(const FloatSources&) = delete;
-  joule::PackSources sources() const { return joule::PackSources{pointers_.data(), pointers_.size()}; }
+  joule::PackSources sources() const {
+    return joule::PackSources{pointers_.data(), pointers_.size()};
+  }
 
  private:
   std::vector<joule::TensorData> data_;

@@ -63,7 +63,8 @@ class TensorTable {
       for (const joule::TensorSpec& spec : node.tensors) {
         const std::string name(joule::tensor_name(node.path, node.part_names[spec.part], spec.name).view());
         std::vector<float> values(spec.elements());
-        for (std::size_t i = 0; i < values.size(); ++i) values[i] = joule::deterministic_value(seed, spec, name, i);
+        for (std::size_t i = 0; i < values.size(); ++i)
+          values[i] = joule::deterministic_value(seed, spec, name, i);
         table.add(name, std::vector<std::int64_t>(spec.dims.begin(), spec.dims.begin() + spec.rank),
                   std::move(values));
       }

@@ -16,7 +16,8 @@ namespace testing {
 
 class TraceRunner {
  public:
-  TraceRunner(const std::byte* arena, std::size_t arena_bytes) : begin_(arena), end_(arena + arena_bytes) {}
+  TraceRunner(const std::byte* arena, std::size_t arena_bytes)
+      : begin_(arena), end_(arena + arena_bytes) {}
 
   template <class Leaf>
   void leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch) {
@@ -30,7 +31,8 @@ class TraceRunner {
     check(joule::is_aligned(out) && joule::is_aligned(in), "unaligned tensor");
     check(Leaf::scratch_bytes == 0 || joule::is_aligned(scratch), "unaligned scratch");
     if (out != in) check(!overlap(input, output), "output overlaps the input");
-    if (Leaf::in_place && out == in) check(joule::input_bytes<Leaf> == joule::output_bytes<Leaf>, "in place with a new size");
+    if (Leaf::in_place && out == in)
+      check(joule::input_bytes<Leaf> == joule::output_bytes<Leaf>, "in place with a new size");
     check(!overlap(work, input) && !overlap(work, output), "scratch overlaps a tensor");
     for (const Range& stash : stashes_) {
       check(!overlap(output, stash), "output overwrites a residual stash");

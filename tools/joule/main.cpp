@@ -11,7 +11,8 @@
 //             [--precision int8 [--calibration DIR_OR_NPY]]
 //   joule quantize MODEL --weights W.safetensors --calibration DIR_OR_NPY --output Q.safetensors
 //             [--percentile P]
-//   joule compare MODEL --weights W.safetensors --input X.npy (--calibration DIR_OR_NPY | --quantized Q)
+//   joule compare MODEL --weights W.safetensors --input X.npy (--calibration DIR_OR_NPY |
+//   --quantized Q)
 //
 // Exit status: 0 on success, 2 on a usage error, 1 on any other error, always with a one-line
 // message on stderr. Nothing a file contains may crash it.
@@ -69,7 +70,8 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
 }
 
 std::string extent_text(Extent e) {
-  return std::to_string(e.height) + "x" + std::to_string(e.width) + "x" + std::to_string(e.channels);
+  return std::to_string(e.height) + "x" + std::to_string(e.width) + "x" +
+         std::to_string(e.channels);
 }
 
 /// What the options say about precision: --precision, and where int8 tensors come from.
@@ -84,7 +86,8 @@ struct PrecisionOptions {
 void check_precision(const PrecisionOptions& p) {
   if (p.precision != "f32" && p.precision != "int8")
     throw Failure{exit_usage, "--precision must be f32 or int8, not '" + p.precision + "'"};
-  if (!p.int8() && !p.calibration.empty()) throw Failure{exit_usage, "--calibration goes with --precision int8"};
+  if (!p.int8() && !p.calibration.empty())
+    throw Failure{exit_usage, "--calibration goes with --precision int8"};
   if (!(p.percentile > 50.0 && p.percentile <= 100.0))
     throw Failure{exit_usage, "--percentile must be above 50 and at most 100"};
 }
@@ -95,7 +98,8 @@ io::SafetensorsFile open_weights(const std::string& path) {
   return file;
 }
 
-/// A file of int8 tensors in joule's quantized format (joule quantize, tools/export.py --quantized).
+/// A file of int8 tensors in joule's quantized format (joule quantize, tools/export.py
+/// --quantized).
 bool is_quantized(const io::SafetensorsFile& file) {
   const auto found = file.metadata().find("joule.quantized");
   return found != file.metadata().end() && found->second == "int8";
@@ -110,7 +114,8 @@ BindOptions bind_options(const io::SafetensorsFile& file) {
   return options;
 }
 
-void note_unused(const io::SafetensorsFile& file, const std::string& model_name, const std::string& path) {
+void note_unused(const io::SafetensorsFile& file, const std::string& model_name,
+                 const std::string& path) {
   const std::vector<std::string> unused = file.unused();
   if (unused.empty()) return;
   std::string names;
@@ -120,29 +125,33 @@ void note_unused(const io::SafetensorsFile& file, const std::string& model_name,
     names += (i ? ", " : "") + std::string(name.view());
   }
   if (unused.size() > 8) names += ", ...";
-  std::fprintf(stderr, "joule: note: %zu tensors in %s are not used by %s: %s\n", unused.size(), path.c_str(),
-               model_name.c_str(), names.c_str());
+  std::fprintf(stderr, "joule: note: %zu tensors in %s are not used by %s: %s\n", unused.size(),
+               path.c_str(), model_name.c_str(), names.c_str());
 }
 
 void load_weights(Model& model, const std::string& model_name, const std::string& path) {
   io::SafetensorsFile file = open_weights(path);
   if (is_quantized(file) && model.precision() != DType::i8) {
-    throw Failure{exit_failure, path + " holds int8 weights (joule quantize); run it with --precision int8"};
+    throw Failure{exit_failure,
+                  path + " holds int8 weights (joule quantize); run it with --precision int8"};
   }
-  if (Status s = model.bind(file, bind_options(file)); !s.ok()) throw Failure{exit_failure, path + ": " + std::string(s.message())};
+  if (Status s = model.bind(file, bind_options(file)); !s.ok())
+    throw Failure{exit_failure, path + ": " + std::string(s.message())};
   note_unused(file, model_name, path);
 }
 
 /// Calibration inputs: every .npy of a directory (each (H, W, C), (1, H, W, C) or (N, H, W, C)),
 /// or one .npy (N, H, W, C); float32, the model's input shape, finite.
-std::vector<std::vector<float>> load_calibration(const std::string& path, Extent in, const std::string& model_name) {
+std::vector<std::vector<float>> load_calibration(const std::string& path, Extent in,
+                                                 const std::string& model_name) {
   std::vector<std::string> files;
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
     for (const auto& item : std::filesystem::directory_iterator(path, error))
       if (item.path().extension() == ".npy") files.push_back(item.path().string());
     std::sort(files.begin(), files.end());
-    if (files.empty()) throw Failure{exit_failure, "calibration directory " + path + " holds no .npy files"};
+    if (files.empty())
+      throw Failure{exit_failure, "calibration directory " + path + " holds no .npy files"};
   } else {
     files.push_back(path);
   }
@@ -150,19 +159,24 @@ std::vector<std::vector<float>> load_calibration(const std::string& path, Extent
   std::vector<std::vector<float>> inputs;
   for (const std::string& file : files) {
     io::NpyArray array;
-    if (Status s = io::read_npy(file, array); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+    if (Status s = io::read_npy(file, array); !s.ok())
+      throw Failure{exit_failure, std::string(s.message())};
     const bool batch = array.shape.size() == 4 &&
                        std::vector<std::int64_t>(array.shape.begin() + 1, array.shape.end()) == hwc;
     if (array.type != io::NpyArray::Type::float32 || !(batch || array.shape == hwc)) {
       throw Failure{exit_failure, file + ": calibration input of " +
-                                      (array.type == io::NpyArray::Type::float32 ? "shape " + shape_text(array.shape)
-                                                                                 : std::string("dtype int8")) +
-                                      ", " + model_name + " takes float32 " + shape_text({-1, in.height, in.width, in.channels}) +
-                                      " or " + shape_text(hwc) + " (NHWC)"};
+                                      (array.type == io::NpyArray::Type::float32
+                                           ? "shape " + shape_text(array.shape)
+                                           : std::string("dtype int8")) +
+                                      ", " + model_name + " takes float32 " +
+                                      shape_text({-1, in.height, in.width, in.channels}) + " or " +
+                                      shape_text(hwc) + " (NHWC)"};
     }
     for (std::size_t i = 0; i < array.floats.size(); ++i) {
       if (!std::isfinite(array.floats[i])) {
-        throw Failure{exit_failure, file + ": calibration input has a non-finite value at element " + std::to_string(i)};
+        throw Failure{
+            exit_failure,
+            file + ": calibration input has a non-finite value at element " + std::to_string(i)};
       }
     }
     const std::size_t count = batch ? static_cast<std::size_t>(array.shape[0]) : 1;
@@ -194,15 +208,19 @@ std::vector<std::vector<float>> random_calibration(Extent in, std::size_t count)
 
 /// The int8 tensors of a model from float weights (a file, or deterministic when empty) and a
 /// calibration (a path, or random inputs when empty), with a progress line on stderr.
-io::TensorStore quantize(const ZooEntry& entry, const std::string& weights, const PrecisionOptions& p) {
+io::TensorStore quantize(const ZooEntry& entry, const std::string& weights,
+                         const PrecisionOptions& p) {
   const auto probe = entry.make();
-  const std::vector<std::vector<float>> inputs = p.calibration.empty() ? random_calibration(probe->input(), 4)
-                                                                       : load_calibration(p.calibration, probe->input(), entry.name);
+  const std::vector<std::vector<float>> inputs =
+      p.calibration.empty() ? random_calibration(probe->input(), 4)
+                            : load_calibration(p.calibration, probe->input(), entry.name);
   std::optional<io::SafetensorsFile> file;
   if (!weights.empty()) {
     file = open_weights(weights);
     if (is_quantized(*file)) {
-      throw Failure{exit_usage, weights + " holds int8 weights already; give float weights to quantize, or leave out --calibration"};
+      throw Failure{exit_usage, weights +
+                                    " holds int8 weights already; give float weights to quantize, "
+                                    "or leave out --calibration"};
     }
   }
   QuantizeRequest request;
@@ -211,12 +229,13 @@ io::TensorStore quantize(const ZooEntry& entry, const std::string& weights, cons
   request.options.percentile = p.percentile;
   const bool terminal = isatty(fileno(stderr)) != 0;
   request.progress = [&](std::size_t done, std::size_t total) {
-    std::fprintf(stderr, "%scalibrating %s: %zu/%zu inputs%s", terminal ? "\r" : "", entry.name.c_str(), done, total,
-                 terminal && done < total ? "" : "\n");
+    std::fprintf(stderr, "%scalibrating %s: %zu/%zu inputs%s", terminal ? "\r" : "",
+                 entry.name.c_str(), done, total, terminal && done < total ? "" : "\n");
   };
   io::TensorStore store;
   if (Status s = entry.quantize(request, store); !s.ok()) {
-    throw Failure{exit_failure, (weights.empty() ? std::string() : weights + ": ") + std::string(s.message())};
+    throw Failure{exit_failure,
+                  (weights.empty() ? std::string() : weights + ": ") + std::string(s.message())};
   }
   if (file) note_unused(*file, entry.name, weights);
   return store;
@@ -224,13 +243,14 @@ io::TensorStore quantize(const ZooEntry& entry, const std::string& weights, cons
 
 /// The model in the precision asked for, its weights bound: from a file (float, or int8 already
 /// quantized), or deterministic ones when `weights` is empty; int8 from float weights calibrates.
-std::unique_ptr<Model> prepare(const ZooEntry& entry, const std::string& weights, const PrecisionOptions& p,
-                               bool random_calibration_allowed) {
+std::unique_ptr<Model> prepare(const ZooEntry& entry, const std::string& weights,
+                               const PrecisionOptions& p, bool random_calibration_allowed) {
   check_precision(p);
   if (!p.int8()) {
     auto model = entry.make();
     if (weights.empty()) {
-      if (Status s = model->randomize(1); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+      if (Status s = model->randomize(1); !s.ok())
+        throw Failure{exit_failure, std::string(s.message())};
     } else {
       load_weights(*model, entry.name, weights);
     }
@@ -241,18 +261,24 @@ std::unique_ptr<Model> prepare(const ZooEntry& entry, const std::string& weights
     io::SafetensorsFile file = open_weights(weights);
     if (is_quantized(file)) {
       if (!p.calibration.empty())
-        throw Failure{exit_usage, weights + " is quantized already (int8 weights and parameters): leave out --calibration"};
+        throw Failure{
+            exit_usage,
+            weights +
+                " is quantized already (int8 weights and parameters): leave out --calibration"};
       if (Status s = model->bind(file, bind_options(file)); !s.ok())
         throw Failure{exit_failure, weights + ": " + std::string(s.message())};
       note_unused(file, entry.name, weights);
       return model;
     }
     if (p.calibration.empty() && !random_calibration_allowed) {
-      throw Failure{exit_usage, weights + " holds float weights: int8 needs --calibration DIR_OR_NPY, or a file from joule quantize"};
+      throw Failure{exit_usage, weights +
+                                    " holds float weights: int8 needs --calibration DIR_OR_NPY, or "
+                                    "a file from joule quantize"};
     }
   }
   const io::TensorStore store = quantize(entry, weights, p);
-  if (Status s = model->bind(store, BindOptions{}); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+  if (Status s = model->bind(store, BindOptions{}); !s.ok())
+    throw Failure{exit_failure, std::string(s.message())};
   return model;
 }
 
@@ -264,17 +290,19 @@ int command_list(bool costs) {
   std::printf("%-24s %-11s %12s %16s %12s %12s\n", "model", "input", "params", "MACs", "weights MiB", "arena MiB");
   for (const ZooEntry& entry : zoo()) {
     const auto model = entry.make();
-    std::printf("%-24s %-11s %12llu %16llu %12.1f %12.1f\n", entry.name.c_str(), extent_text(model->input()).c_str(),
+    std::printf("%-24s %-11s %12llu %16llu %12.1f %12.1f\n", entry.name.c_str(),
+                extent_text(model->input()).c_str(),
                 static_cast<unsigned long long>(model->cost().params),
-                static_cast<unsigned long long>(model->cost().macs), model->weight_bytes() / 1048576.0,
-                model->arena_bytes() / 1048576.0);
+                static_cast<unsigned long long>(model->cost().macs),
+                model->weight_bytes() / 1048576.0, model->arena_bytes() / 1048576.0);
   }
   return 0;
 }
 
 int command_info(const std::string& name, const PrecisionOptions& p, bool json) {
   check_precision(p);
-  if (!p.calibration.empty()) throw Failure{exit_usage, "info takes no --calibration: costs do not depend on weights"};
+  if (!p.calibration.empty())
+    throw Failure{exit_usage, "info takes no --calibration: costs do not depend on weights"};
   const ZooEntry& entry = find_model(name);
   const auto model = p.int8() ? entry.make_int8() : entry.make();
   if (!json) {
@@ -329,12 +357,14 @@ std::string index_text(const std::vector<std::int64_t>& shape, std::size_t flat)
 /// An input of `joule run` and `joule compare`: float32, NHWC with the model's height, width and
 /// channels, with the batch axis or without, and finite. Each refusal names what the model takes.
 /// `batch` says how many inputs it holds.
-io::NpyArray read_input(const std::string& name, Extent in, const std::string& input_path, std::size_t& batch) {
+io::NpyArray read_input(const std::string& name, Extent in, const std::string& input_path,
+                        std::size_t& batch) {
   const std::vector<std::int64_t> hwc{in.height, in.width, in.channels};
   const std::vector<std::int64_t> nhwc{1, in.height, in.width, in.channels};
   const std::string takes = name + " takes float32 " + shape_text(nhwc) + " or " + shape_text(hwc) +
-                            " (NHWC; a batch (N, " + std::to_string(in.height) + ", " + std::to_string(in.width) +
-                            ", " + std::to_string(in.channels) + ") runs N inputs)";
+                            " (NHWC; a batch (N, " + std::to_string(in.height) + ", " +
+                            std::to_string(in.width) + ", " + std::to_string(in.channels) +
+                            ") runs N inputs)";
   io::NpyArray input;
   if (Status s = io::read_npy(input_path, input); !s.ok()) {
     std::string message(s.message());
@@ -342,23 +372,26 @@ io::NpyArray read_input(const std::string& name, Extent in, const std::string& i
     throw Failure{exit_failure, message};
   }
   if (input.type != io::NpyArray::Type::float32) {
-    throw Failure{exit_failure, input_path + ": the input is int8 " + shape_text(input.shape) + ", " + takes};
+    throw Failure{exit_failure,
+                  input_path + ": the input is int8 " + shape_text(input.shape) + ", " + takes};
   }
   const bool batched = input.shape.size() == 4 && input.shape[0] > 0 &&
                        std::vector<std::int64_t>(input.shape.begin() + 1, input.shape.end()) == hwc;
   if (input.shape != hwc && !batched) {
-    throw Failure{exit_failure, input_path + ": the input has shape " + shape_text(input.shape) + ", " + takes};
+    throw Failure{exit_failure,
+                  input_path + ": the input has shape " + shape_text(input.shape) + ", " + takes};
   }
   batch = batched ? static_cast<std::size_t>(input.shape[0]) : 1;
   // A NaN or an infinity would spread through every layer into an output that looks like an
   // answer: refuse the input and say where the first one is.
-  const auto bad = std::find_if(input.floats.begin(), input.floats.end(), [](float x) { return !std::isfinite(x); });
+  const auto bad = std::find_if(input.floats.begin(), input.floats.end(),
+                                [](float x) { return !std::isfinite(x); });
   if (bad != input.floats.end()) {
     const auto flat = static_cast<std::size_t>(bad - input.floats.begin());
     const std::string what = std::isnan(*bad) ? "NaN" : *bad > 0 ? "+inf" : "-inf";
-    throw Failure{exit_failure, input_path + ": element " + index_text(input.shape, flat) + " (flat index " +
-                                    std::to_string(flat) + ") is " + what + "; " + name +
-                                    " takes finite values (NaN and infinities are refused)"};
+    throw Failure{exit_failure, input_path + ": element " + index_text(input.shape, flat) +
+                                    " (flat index " + std::to_string(flat) + ") is " + what + "; " +
+                                    name + " takes finite values (NaN and infinities are refused)"};
   }
   return input;
 }
@@ -376,8 +409,10 @@ int command_run(const std::string& name, const std::string& weights, const std::
 
   const Extent out = model->output();
   std::vector<float> output(batch * out.size());
-  for (std::size_t n = 0; n < batch; ++n) model->run(input.floats.data() + n * in.size(), output.data() + n * out.size());
-  const std::vector<std::int64_t> output_shape{static_cast<std::int64_t>(batch), static_cast<std::int64_t>(out.size())};
+  for (std::size_t n = 0; n < batch; ++n)
+    model->run(input.floats.data() + n * in.size(), output.data() + n * out.size());
+  const std::vector<std::int64_t> output_shape{static_cast<std::int64_t>(batch),
+                                               static_cast<std::int64_t>(out.size())};
   if (Status s = io::write_npy(output_path, output, output_shape); !s.ok()) {
     throw Failure{exit_failure, std::string(s.message())};
   }
@@ -399,25 +434,28 @@ void print_layer_profile(Model& model, int runs) {
     medians.push_back(layer[layer.size() / 2]);
     total += medians.back();
   }
-  std::printf("%-26s %-42s %-16s %12s %10s %9s %6s\n", "layer", "kernel", "output", "MACs", "median us", "GOP/s",
-              "share");
+  std::printf("%-26s %-42s %-16s %12s %10s %9s %6s\n", "layer", "kernel", "output", "MACs",
+              "median us", "GOP/s", "share");
   std::size_t index = 0;
   model.visit([&](const NodeInfo& node) {
     if (!node.leaf || index >= medians.size()) return;
     const double seconds = medians[index++];
-    std::printf("%-26.*s %-42.*s %-16s %12llu %10.1f %9.1f %5.1f%%\n", static_cast<int>(node.path.size()),
-                node.path.data(), static_cast<int>(node.kernel.size()), node.kernel.data(),
-                extent_text(node.output).c_str(), static_cast<unsigned long long>(node.cost.macs), seconds * 1e6,
-                2.0 * static_cast<double>(node.cost.macs) / seconds * 1e-9, 100.0 * seconds / total);
+    std::printf("%-26.*s %-42.*s %-16s %12llu %10.1f %9.1f %5.1f%%\n",
+                static_cast<int>(node.path.size()), node.path.data(),
+                static_cast<int>(node.kernel.size()), node.kernel.data(),
+                extent_text(node.output).c_str(), static_cast<unsigned long long>(node.cost.macs),
+                seconds * 1e6, 2.0 * static_cast<double>(node.cost.macs) / seconds * 1e-9,
+                100.0 * seconds / total);
   });
   std::printf("sum of layer medians: %.3f ms\n", total * 1e3);
 }
 
-int command_bench(const std::string& name, const std::string& weights, int threads, int runs, bool json, bool layers,
-                  const PrecisionOptions& p) {
+int command_bench(const std::string& name, const std::string& weights, int threads, int runs,
+                  bool json, bool layers, const PrecisionOptions& p) {
   check_threads(threads);
   if (runs < 1) throw Failure{exit_usage, "--runs must be at least 1"};
-  if (layers && json) throw Failure{exit_usage, "--layers prints a table; it does not combine with --json"};
+  if (layers && json)
+    throw Failure{exit_usage, "--layers prints a table; it does not combine with --json"};
   const auto model = prepare(find_model(name), weights, p, true);
   model->set_threads(threads);
   if (layers) {
@@ -438,14 +476,16 @@ int command_bench(const std::string& name, const std::string& weights, int threa
   const double median = runs % 2 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
   const double gops = 2.0 * static_cast<double>(model->cost().macs) / (median * 1e6);
   if (json) {
-    const nlohmann::json result = {{"model", name},        {"precision", p.precision}, {"threads", threads},
-                                   {"runs", runs},         {"min_ms", ms.front()},     {"median_ms", median},
-                                   {"max_ms", ms.back()},  {"macs", model->cost().macs}, {"gflops", gops}};
+    const nlohmann::json result = {
+        {"model", name},       {"precision", p.precision},   {"threads", threads},
+        {"runs", runs},        {"min_ms", ms.front()},       {"median_ms", median},
+        {"max_ms", ms.back()}, {"macs", model->cost().macs}, {"gflops", gops}};
     std::printf("%s\n", result.dump().c_str());
   } else {
-    std::printf("%s (%s): median %.3f ms, min %.3f ms, max %.3f ms over %d runs, %d thread%s, %.2f GOP/s\n",
-                name.c_str(), p.precision.c_str(), median, ms.front(), ms.back(), runs, threads, threads == 1 ? "" : "s",
-                gops);
+    std::printf(
+        "%s (%s): median %.3f ms, min %.3f ms, max %.3f ms over %d runs, %d thread%s, %.2f GOP/s\n",
+        name.c_str(), p.precision.c_str(), median, ms.front(), ms.back(), runs, threads,
+        threads == 1 ? "" : "s", gops);
   }
   return 0;
 }
@@ -456,14 +496,16 @@ std::string default_identifier(const std::string& model) {
   return identifier + "_weights";
 }
 
-int command_header(const std::string& name, const std::string& weights, const std::string& output_path,
-                   std::string identifier, const PrecisionOptions& p) {
+int command_header(const std::string& name, const std::string& weights,
+                   const std::string& output_path, std::string identifier,
+                   const PrecisionOptions& p) {
   if (identifier.empty()) identifier = default_identifier(name);
   if (!io::is_identifier(identifier)) throw Failure{exit_usage, "--name '" + identifier + "' is not a C++ identifier"};
   const auto model = prepare(find_model(name), weights, p, false);
   std::ofstream out(output_path, std::ios::binary);
   if (!out) throw Failure{exit_failure, "cannot write " + output_path};
-  const std::string description = "joule header " + name + (p.int8() ? " --precision int8" : "") + " from " + weights;
+  const std::string description =
+      "joule header " + name + (p.int8() ? " --precision int8" : "") + " from " + weights;
   if (Status s = model->write_header(out, identifier, description); !s.ok()) {
     throw Failure{exit_failure, std::string(s.message())};
   }
@@ -472,8 +514,8 @@ int command_header(const std::string& name, const std::string& weights, const st
   return 0;
 }
 
-int command_quantize(const std::string& name, const std::string& weights, const std::string& output_path,
-                     const PrecisionOptions& given) {
+int command_quantize(const std::string& name, const std::string& weights,
+                     const std::string& output_path, const PrecisionOptions& given) {
   PrecisionOptions p = given;
   p.precision = "int8";
   check_precision(p);
@@ -481,13 +523,16 @@ int command_quantize(const std::string& name, const std::string& weights, const 
   const ZooEntry& entry = find_model(name);
   const io::TensorStore store = quantize(entry, weights, p);
   // Checked as `joule run` will bind it.
-  if (Status s = entry.make_int8()->bind(store, BindOptions{}); !s.ok()) throw Failure{exit_failure, std::string(s.message())};
+  if (Status s = entry.make_int8()->bind(store, BindOptions{}); !s.ok())
+    throw Failure{exit_failure, std::string(s.message())};
   const std::map<std::string, std::string> metadata = {
       {"format", "pt"},
       {"joule.model", name},
       {"joule.quantized", "int8"},
       {"joule.source", "joule quantize from " + weights},
-      {"joule.calibration", p.calibration + (p.percentile < 100.0 ? ", percentile " + std::to_string(p.percentile) : "")}};
+      {"joule.calibration",
+       p.calibration +
+           (p.percentile < 100.0 ? ", percentile " + std::to_string(p.percentile) : "")}};
   if (Status s = io::write_tensor_store(output_path, store, metadata); !s.ok()) {
     throw Failure{exit_failure, std::string(s.message())};
   }
@@ -495,27 +540,33 @@ int command_quantize(const std::string& name, const std::string& weights, const 
 }
 
 /// Per layer, the int8 network's output against the float network's: max |difference| and cosine.
-int command_compare(const std::string& name, const std::string& weights, const std::string& input_path,
-                    const std::string& quantized, const PrecisionOptions& given, bool json) {
+int command_compare(const std::string& name, const std::string& weights,
+                    const std::string& input_path, const std::string& quantized,
+                    const PrecisionOptions& given, bool json) {
   PrecisionOptions p = given;
   p.precision = "int8";
   check_precision(p);
   if (quantized.empty() == p.calibration.empty())
-    throw Failure{exit_usage, "compare needs one of --calibration DIR_OR_NPY and --quantized Q.safetensors"};
+    throw Failure{exit_usage,
+                  "compare needs one of --calibration DIR_OR_NPY and --quantized Q.safetensors"};
   const ZooEntry& entry = find_model(name);
   const auto float_model = prepare(entry, weights, PrecisionOptions{}, false);
   const auto int8_model = prepare(entry, quantized.empty() ? weights : quantized, p, false);
   std::size_t batch = 0;
   const io::NpyArray input = read_input(name, float_model->input(), input_path, batch);
-  if (batch != 1) throw Failure{exit_failure, input_path + ": compare takes one input, not a batch"};
+  if (batch != 1)
+    throw Failure{exit_failure, input_path + ": compare takes one input, not a batch"};
   const std::vector<LayerOutput> reference = float_model->capture(input.floats.data());
   std::vector<LayerOutput> quantized_layers;
   for (LayerOutput& layer : int8_model->capture(input.floats.data()))
-    if (layer.kind != "Quantize" && layer.kind != "Dequantize") quantized_layers.push_back(std::move(layer));
+    if (layer.kind != "Quantize" && layer.kind != "Dequantize")
+      quantized_layers.push_back(std::move(layer));
   if (quantized_layers.size() != reference.size())
     throw Failure{exit_failure, "internal: the int8 and float networks have different layers"};
   nlohmann::json rows = nlohmann::json::array();
-  if (!json) std::printf("%-28s %-18s %14s %14s %10s\n", "layer", "type", "max |fp32|", "max |int8-fp32|", "cosine");
+  if (!json)
+    std::printf("%-28s %-18s %14s %14s %10s\n", "layer", "type", "max |fp32|", "max |int8-fp32|",
+                "cosine");
   for (std::size_t l = 0; l < reference.size(); ++l) {
     const std::vector<float>& a = reference[l].values;
     const std::vector<float>& b = quantized_layers[l].values;
@@ -529,10 +580,14 @@ int command_compare(const std::string& name, const std::string& weights, const s
     }
     const double cosine = aa > 0 && bb > 0 ? dot / std::sqrt(aa * bb) : (aa == bb ? 1.0 : 0.0);
     if (json) {
-      rows.push_back({{"name", reference[l].path}, {"type", reference[l].kind}, {"max_abs_fp32", largest},
-                      {"max_abs_error", worst}, {"cosine", cosine}});
+      rows.push_back({{"name", reference[l].path},
+                      {"type", reference[l].kind},
+                      {"max_abs_fp32", largest},
+                      {"max_abs_error", worst},
+                      {"cosine", cosine}});
     } else {
-      std::printf("%-28s %-18s %14.5g %14.5g %10.6f\n", reference[l].path.empty() ? "-" : reference[l].path.c_str(),
+      std::printf("%-28s %-18s %14.5g %14.5g %10.6f\n",
+                  reference[l].path.empty() ? "-" : reference[l].path.c_str(),
                   reference[l].kind.c_str(), largest, worst, cosine);
     }
   }
@@ -541,7 +596,9 @@ int command_compare(const std::string& name, const std::string& weights, const s
 }
 
 int run_command_line(int argc, char** argv) {
-  CLI::App app{"joule: the model zoo of the joule library: costs, inference, timing, weights headers, int8", "joule"};
+  CLI::App app{
+      "joule: the model zoo of the joule library: costs, inference, timing, weights headers, int8",
+      "joule"};
   app.require_subcommand(1);
   std::string model, weights, input, output, name, quantized;
   bool json = false;
@@ -551,9 +608,11 @@ int run_command_line(int argc, char** argv) {
   const auto add_precision = [&](CLI::App* command, bool calibration) {
     command->add_option("--precision", precision.precision, "f32 (default) or int8");
     if (calibration) {
-      command->add_option("--calibration", precision.calibration,
-                          "int8 from float weights: a directory of .npy inputs or one (N,H,W,C) .npy");
-      command->add_option("--percentile", precision.percentile, "calibration ranges at this percentile (default 100: min/max)");
+      command->add_option(
+          "--calibration", precision.calibration,
+          "int8 from float weights: a directory of .npy inputs or one (N,H,W,C) .npy");
+      command->add_option("--percentile", precision.percentile,
+                          "calibration ranges at this percentile (default 100: min/max)");
     }
   };
 
@@ -566,14 +625,17 @@ int run_command_line(int argc, char** argv) {
   add_precision(info, false);
   CLI::App* run = app.add_subcommand("run", "run a model on an input with weights from a safetensors file");
   run->add_option("model", model, "model name")->required();
-  run->add_option("--weights", weights, "safetensors: torchvision state_dict names, or int8 from joule quantize")
+  run->add_option("--weights", weights,
+                  "safetensors: torchvision state_dict names, or int8 from joule quantize")
       ->required();
-  run->add_option("--input", input, "float32 .npy, NHWC (1,H,W,3), (H,W,3) or a batch (N,H,W,3), finite values")
+  run->add_option("--input", input,
+                  "float32 .npy, NHWC (1,H,W,3), (H,W,3) or a batch (N,H,W,3), finite values")
       ->required();
   run->add_option("--output", output, "float32 .npy to write, (N, classes)")->required();
   run->add_option("--threads", threads, "worker threads");
   add_precision(run, true);
-  CLI::App* bench = app.add_subcommand("bench", "time a model (deterministic weights unless --weights)");
+  CLI::App* bench =
+      app.add_subcommand("bench", "time a model (deterministic weights unless --weights)");
   bench->add_option("model", model, "model name")->required();
   bench->add_option("--weights", weights, "safetensors weights (default: deterministic ones)");
   bench->add_option("--threads", threads, "worker threads");
@@ -584,25 +646,37 @@ int run_command_line(int argc, char** argv) {
   add_precision(bench, true);
   CLI::App* header = app.add_subcommand("header", "write a model's folded, packed weights as a C++ header");
   header->add_option("model", model, "model name")->required();
-  header->add_option("--weights", weights, "safetensors with torchvision state_dict names (or int8)")->required();
+  header
+      ->add_option("--weights", weights, "safetensors with torchvision state_dict names (or int8)")
+      ->required();
   header->add_option("--output", output, "header file to write")->required();
   header->add_option("--name", name, "C++ identifier of the array (default: <model>_weights)");
   add_precision(header, true);
-  CLI::App* quantize_command = app.add_subcommand("quantize", "calibrate a model and write its int8 weights");
+  CLI::App* quantize_command =
+      app.add_subcommand("quantize", "calibrate a model and write its int8 weights");
   quantize_command->add_option("model", model, "model name")->required();
   quantize_command->add_option("--weights", weights, "float safetensors weights")->required();
-  quantize_command->add_option("--calibration", precision.calibration, "a directory of .npy inputs or one (N,H,W,C) .npy")
+  quantize_command
+      ->add_option("--calibration", precision.calibration,
+                   "a directory of .npy inputs or one (N,H,W,C) .npy")
       ->required();
-  quantize_command->add_option("--output", output, "safetensors to write (joule's quantized format)")->required();
-  quantize_command->add_option("--percentile", precision.percentile, "calibration ranges at this percentile");
-  CLI::App* compare = app.add_subcommand("compare", "per layer, the int8 network's output against the float one's");
+  quantize_command
+      ->add_option("--output", output, "safetensors to write (joule's quantized format)")
+      ->required();
+  quantize_command->add_option("--percentile", precision.percentile,
+                               "calibration ranges at this percentile");
+  CLI::App* compare =
+      app.add_subcommand("compare", "per layer, the int8 network's output against the float one's");
   compare->add_option("model", model, "model name")->required();
   compare->add_option("--weights", weights, "float safetensors weights")->required();
   compare->add_option("--input", input, "float32 .npy, one input")->required();
-  compare->add_option("--quantized", quantized, "int8 weights from joule quantize or tools/export.py --quantized");
+  compare->add_option("--quantized", quantized,
+                      "int8 weights from joule quantize or tools/export.py --quantized");
   compare->add_option("--calibration", precision.calibration, "or calibrate on these inputs");
-  compare->add_option("--percentile", precision.percentile, "calibration ranges at this percentile");
-  compare->add_option("--precision", precision.precision, "int8 (the only precision compared with fp32)");
+  compare->add_option("--percentile", precision.percentile,
+                      "calibration ranges at this percentile");
+  compare->add_option("--precision", precision.precision,
+                      "int8 (the only precision compared with fp32)");
   compare->add_flag("--json", json, "one JSON object instead of the table");
 
   try {
@@ -621,9 +695,12 @@ int run_command_line(int argc, char** argv) {
   try {
     if (app.got_subcommand("list")) return command_list(costs);
     if (app.got_subcommand("info")) return command_info(model, precision, json);
-    if (app.got_subcommand("run")) return command_run(model, weights, input, output, threads, precision);
-    if (app.got_subcommand("bench")) return command_bench(model, weights, threads, runs, json, layers, precision);
-    if (app.got_subcommand("header")) return command_header(model, weights, output, name, precision);
+    if (app.got_subcommand("run"))
+      return command_run(model, weights, input, output, threads, precision);
+    if (app.got_subcommand("bench"))
+      return command_bench(model, weights, threads, runs, json, layers, precision);
+    if (app.got_subcommand("header"))
+      return command_header(model, weights, output, name, precision);
     if (app.got_subcommand("quantize")) return command_quantize(model, weights, output, precision);
     if (app.got_subcommand("compare")) {
       if (precision.precision == "f32") precision.precision = "int8";

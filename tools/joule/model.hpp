@@ -75,13 +75,15 @@ struct ObservingRunner {
   void leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch) {
     const auto start = std::chrono::steady_clock::now();
     kernels.leaf<Leaf>(weights, in, out, scratch);
-    after(out, output_bytes<Leaf>, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    after(out, output_bytes<Leaf>,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   template <class AddOp>
   void add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
     const auto start = std::chrono::steady_clock::now();
     kernels.add<AddOp>(weights, a, b, out);
-    after(out, output_bytes<AddOp>, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    after(out, output_bytes<AddOp>,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   void stash_begin(const std::byte*, std::size_t) {}
   void stash_end() {}
@@ -104,8 +106,12 @@ class ZooModel final : public Model {
   void report(const std::function<void(std::string_view)>& write_line) const override {
     write_report<Net>(write_line);
   }
-  Status bind(io::SafetensorsFile& file, BindOptions options) override { return bind_from(file, options); }
-  Status bind(const io::TensorStore& store, BindOptions options) override { return bind_from(store, options); }
+  Status bind(io::SafetensorsFile& file, BindOptions options) override {
+    return bind_from(file, options);
+  }
+  Status bind(const io::TensorStore& store, BindOptions options) override {
+    return bind_from(store, options);
+  }
   Status randomize(unsigned seed) override {
     const auto source = std::make_unique<DeterministicWeights<Net::max_source_elements>>(seed);
     return bind_weights<Net>(*source, weights());
@@ -132,7 +138,9 @@ class ZooModel final : public Model {
     Net net = network();
     std::copy_n(input, Net::input::size, net.input_tensor().data());
     std::vector<std::vector<std::byte>> outputs;
-    auto keep_output = [&](const std::byte* out, std::size_t bytes, double) { outputs.emplace_back(out, out + bytes); };
+    auto keep_output = [&](const std::byte* out, std::size_t bytes, double) {
+      outputs.emplace_back(out, out + bytes);
+    };
     ObservingRunner runner{KernelRunner{net.context()}, keep_output};
     Net::execute(runner, weights().data, arena_.get());
     std::vector<LayerOutput> layers;
@@ -146,7 +154,8 @@ class ZooModel final : public Model {
       layer.values.resize(static_cast<std::size_t>(node.output.size()));
       for (std::size_t i = 0; i < layer.values.size(); ++i) {
         if (node.output_dtype == DType::i8) {
-          layer.values[i] = q.scale * static_cast<float>(static_cast<std::int8_t>(bytes[i]) - q.zero_point);
+          layer.values[i] =
+              q.scale * static_cast<float>(static_cast<std::int8_t>(bytes[i]) - q.zero_point);
         } else {
           std::memcpy(&layer.values[i], bytes.data() + i * sizeof(float), sizeof(float));
         }
@@ -157,13 +166,16 @@ class ZooModel final : public Model {
   }
   Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const override {
     if (!weights_) return Status::error(ErrorCode::invalid_argument, "no weights bound");
-    return io::write_weights_header(out, std::span<const std::byte>(weights_->data, Net::weight_bytes), identifier,
-                                    description);
+    return io::write_weights_header(out,
+                                    std::span<const std::byte>(weights_->data, Net::weight_bytes),
+                                    identifier, description);
   }
 
  private:
   struct AlignedDelete {
-    void operator()(std::byte* p) const { ::operator delete[](p, std::align_val_t(tensor_alignment)); }
+    void operator()(std::byte* p) const {
+      ::operator delete[](p, std::align_val_t(tensor_alignment));
+    }
   };
 
   template <class Source>
@@ -185,8 +197,10 @@ class ZooModel final : public Model {
         const std::string base(tensor_name(node.path, node.part_names[spec.part], "").view());
         const TensorData* scale = source.find(base + ".scale");
         const TensorData* zero = source.find(base + ".zero_point");
-        if (scale && zero && scale->template values<float>() && zero->template values<std::int32_t>())
-          current = QuantParams{scale->template values<float>()[0], zero->template values<std::int32_t>()[0]};
+        if (scale && zero && scale->template values<float>() &&
+            zero->template values<std::int32_t>())
+          current = QuantParams{scale->template values<float>()[0],
+                                zero->template values<std::int32_t>()[0]};
       }
       output_params_.push_back(current);
     });
@@ -201,7 +215,8 @@ class ZooModel final : public Model {
   Net network() {
     const std::size_t bytes = Net::arena_bytes_for(threads_);
     if (!arena_) arena_.reset(new (std::align_val_t(tensor_alignment)) std::byte[bytes]);
-    return Net(std::as_const(weights()).span(), std::span<std::byte>(arena_.get(), bytes), pool_.get());
+    return Net(std::as_const(weights()).span(), std::span<std::byte>(arena_.get(), bytes),
+               pool_.get());
   }
 
   std::unique_ptr<typename Net::Weights> weights_;
@@ -233,10 +248,13 @@ Status quantize_model(QuantizeRequest& request, io::TensorStore& out) {
   if (request.float_weights == nullptr) {
     Net::visit([&](const NodeInfo& node) {
       for (const TensorSpec& spec : node.tensors) {
-        const std::string name(tensor_name(node.path, node.part_names[spec.part], spec.name).view());
-        auto* values = reinterpret_cast<float*>(
-            deterministic.add(name, DType::f32, std::vector<std::int64_t>(spec.dims.begin(), spec.dims.begin() + spec.rank)));
-        for (std::size_t i = 0; i < spec.elements(); ++i) values[i] = deterministic_value(request.seed, spec, name, i);
+        const std::string name(
+            tensor_name(node.path, node.part_names[spec.part], spec.name).view());
+        auto* values = reinterpret_cast<float*>(deterministic.add(
+            name, DType::f32,
+            std::vector<std::int64_t>(spec.dims.begin(), spec.dims.begin() + spec.rank)));
+        for (std::size_t i = 0; i < spec.elements(); ++i)
+          values[i] = deterministic_value(request.seed, spec, name, i);
       }
     });
   }
@@ -245,7 +263,8 @@ Status quantize_model(QuantizeRequest& request, io::TensorStore& out) {
   if (!status.ok()) return status;
   quant::Calibrator<Net> calibrator(std::as_const(*float_weights).span(), request.options);
   for (std::size_t i = 0; i < request.inputs.size(); ++i) {
-    status = calibrator.add(std::span<const float, Net::input::size>(request.inputs[i], Net::input::size));
+    status = calibrator.add(
+        std::span<const float, Net::input::size>(request.inputs[i], Net::input::size));
     if (!status.ok()) return status;
     if (request.progress) request.progress(i + 1, request.inputs.size());
   }
@@ -264,13 +283,17 @@ struct ZooEntry {
 
 template <class Net>
 ZooEntry zoo_entry(std::string name) {
-  return ZooEntry{std::move(name), [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); },
-                  [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<quant::Quantized<Net>>>()); },
-                  [](QuantizeRequest& request, io::TensorStore& out) { return quantize_model<Net>(request, out); }};
+  return ZooEntry{
+      std::move(name), [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); },
+      [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<quant::Quantized<Net>>>()); },
+      [](QuantizeRequest& request, io::TensorStore& out) {
+        return quantize_model<Net>(request, out);
+      }};
 }
 
 /// An X of the zoo registry (joule/models/registry.hpp), expanded where `zoo` is the list to fill.
-#define JOULE_CLI_ZOO_ENTRY(name, resolution, pytorch, ...) zoo.push_back(zoo_entry<__VA_ARGS__>(name));
+#define JOULE_CLI_ZOO_ENTRY(name, resolution, pytorch, ...) \
+  zoo.push_back(zoo_entry<__VA_ARGS__>(name));
 
 void add_mobilenet_v1(std::vector<ZooEntry>& zoo);
 void add_mobilenet_v2_v3(std::vector<ZooEntry>& zoo);

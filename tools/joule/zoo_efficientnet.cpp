@@ -4,6 +4,8 @@
 
 namespace joule::cli {
 
-void add_efficientnet(std::vector<ZooEntry>& zoo) { JOULE_ZOO_EFFICIENTNET(JOULE_CLI_ZOO_ENTRY) }
+void add_efficientnet(std::vector<ZooEntry>& zoo) {
+  JOULE_ZOO_EFFICIENTNET(JOULE_CLI_ZOO_ENTRY)
+}
 
 }  // namespace joule::cli

@@ -4,6 +4,8 @@
 
 namespace joule::cli {
 
-void add_mobilenet_v1(std::vector<ZooEntry>& zoo) { JOULE_ZOO_MOBILENET_V1(JOULE_CLI_ZOO_ENTRY) }
+void add_mobilenet_v1(std::vector<ZooEntry>& zoo) {
+  JOULE_ZOO_MOBILENET_V1(JOULE_CLI_ZOO_ENTRY)
+}
 
 }  // namespace joule::cli

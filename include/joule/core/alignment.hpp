@@ -17,7 +17,9 @@ constexpr std::size_t round_up(std::size_t value, std::size_t multiple) {
 }
 
 /// Bytes a block of `bytes` bytes occupies when the next one must stay aligned.
-constexpr std::size_t aligned_bytes(std::size_t bytes) { return round_up(bytes, tensor_alignment); }
+constexpr std::size_t aligned_bytes(std::size_t bytes) {
+  return round_up(bytes, tensor_alignment);
+}
 
 /// Number of floats a tensor of `count` floats occupies when the next one must stay aligned.
 constexpr std::size_t aligned_floats(std::size_t count) {

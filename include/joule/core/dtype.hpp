@@ -22,10 +22,14 @@ enum class DType : std::uint8_t { f32, i8, u8, i32 };
 
 constexpr std::size_t size_of(DType dtype) {
   switch (dtype) {
-    case DType::f32: return 4;
-    case DType::i8: return 1;
-    case DType::u8: return 1;
-    case DType::i32: return 4;
+    case DType::f32:
+      return 4;
+    case DType::i8:
+      return 1;
+    case DType::u8:
+      return 1;
+    case DType::i32:
+      return 4;
   }
   return 0;
 }
@@ -33,10 +37,14 @@ constexpr std::size_t size_of(DType dtype) {
 /// The name in kernel names and reports: "f32", "i8", "u8", "i32".
 constexpr std::string_view name_of(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "f32";
-    case DType::i8: return "i8";
-    case DType::u8: return "u8";
-    case DType::i32: return "i32";
+    case DType::f32:
+      return "f32";
+    case DType::i8:
+      return "i8";
+    case DType::u8:
+      return "u8";
+    case DType::i32:
+      return "i32";
   }
   return "?";
 }
@@ -44,10 +52,14 @@ constexpr std::string_view name_of(DType dtype) {
 /// The name in messages: "float32", "int8", "uint8", "int32".
 constexpr std::string_view full_name_of(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "float32";
-    case DType::i8: return "int8";
-    case DType::u8: return "uint8";
-    case DType::i32: return "int32";
+    case DType::f32:
+      return "float32";
+    case DType::i8:
+      return "int8";
+    case DType::u8:
+      return "uint8";
+    case DType::i32:
+      return "int32";
   }
   return "?";
 }
@@ -80,7 +92,8 @@ using value_t = typename detail::dtype_value<D>::type;
 namespace detail {
 template <class T>
 constexpr DType unsupported_element() {
-  static_assert(sizeof(T) == 0, "joule: no DType holds this element type (float, int8_t, uint8_t, int32_t)");
+  static_assert(sizeof(T) == 0,
+                "joule: no DType holds this element type (float, int8_t, uint8_t, int32_t)");
   return DType::f32;
 }
 }  // namespace detail
@@ -98,6 +111,8 @@ template <>
 inline constexpr DType dtype_of<std::int32_t> = DType::i32;
 
 /// Bytes of `count` elements.
-constexpr std::size_t bytes_of(std::size_t count, DType dtype) { return count * size_of(dtype); }
+constexpr std::size_t bytes_of(std::size_t count, DType dtype) {
+  return count * size_of(dtype);
+}
 
 }  // namespace joule::inline JOULE_TARGET

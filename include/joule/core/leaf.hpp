@@ -1,7 +1,7 @@
 // The leaf protocol: what a bound layer that runs a kernel provides. A layer derives from LeafBase
-// and declares only what it adds; LeafBase holds the defaults. The Leaf concept checks every member,
-// and check_leaf<T> says which one is missing, naming the layer type, when a network holds a type
-// that is neither a leaf nor a container.
+// and declares only what it adds; LeafBase holds the defaults. The Leaf concept checks every
+// member, and check_leaf<T> says which one is missing, naming the layer type, when a network holds
+// a type that is neither a leaf nor a container.
 //
 //   member                      meaning                                                 default
 //   input, output               Shape<H, W, C> types                                    -
@@ -36,9 +36,9 @@
 #include "joule/core/executor.hpp"
 #include "joule/core/pack_sources.hpp"
 #include "joule/core/shape.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -81,17 +81,20 @@ concept LeafNames = requires {
   { T::kind } -> std::convertible_to<std::string_view>;
   { T::description.view() } -> std::convertible_to<std::string_view>;
   { T::kernel_record.name().view() } -> std::convertible_to<std::string_view>;
-  requires std::same_as<typename std::remove_cvref_t<decltype(T::part_names)>::value_type, std::string_view>;
+  requires std::same_as<typename std::remove_cvref_t<decltype(T::part_names)>::value_type,
+                        std::string_view>;
   requires std::same_as<typename std::remove_cvref_t<decltype(T::tensors)>::value_type, TensorSpec>;
 };
 
 template <class T>
-concept LeafPack = requires(const PackSources& sources, std::byte* storage) { T::pack(sources, storage); };
+concept LeafPack = requires(const PackSources& sources, std::byte* storage) {
+  T::pack(sources, storage);
+};
 
 template <class T>
-concept LeafRun = LeafShapes<T> && requires(const std::byte* weights, const value_t<T::input_dtype>* in,
-                                            value_t<T::output_dtype>* out, std::byte* scratch,
-                                            const RunContext& context) {
+concept LeafRun = LeafShapes<T> &&
+    requires(const std::byte* weights, const value_t<T::input_dtype>* in,
+             value_t<T::output_dtype>* out, std::byte* scratch, const RunContext& context) {
   T::run(weights, in, out, scratch, context);
 };
 
@@ -103,21 +106,25 @@ concept Leaf = LeafShapes<T> && LeafCosts<T> && LeafNames<T> && LeafPack<T> && L
 /// instantiation context names the type.
 template <class T>
 struct check_leaf {
-  static_assert(LeafShapes<T>,
-                "joule leaf protocol: the bound layer in the instantiation above lacks input/output Shape "
-                "types or input_dtype/output_dtype (derive it from joule::LeafBase for the dtypes)");
-  static_assert(LeafCosts<T>,
-                "joule leaf protocol: the bound layer in the instantiation above lacks cost, weight_bytes, "
-                "scratch_bytes, in_place or output_quantization");
-  static_assert(LeafNames<T>,
-                "joule leaf protocol: the bound layer in the instantiation above lacks kind, description, "
-                "kernel_record, part_names or tensors");
+  static_assert(
+      LeafShapes<T>,
+      "joule leaf protocol: the bound layer in the instantiation above lacks input/output Shape "
+      "types or input_dtype/output_dtype (derive it from joule::LeafBase for the dtypes)");
+  static_assert(
+      LeafCosts<T>,
+      "joule leaf protocol: the bound layer in the instantiation above lacks cost, weight_bytes, "
+      "scratch_bytes, in_place or output_quantization");
+  static_assert(
+      LeafNames<T>,
+      "joule leaf protocol: the bound layer in the instantiation above lacks kind, description, "
+      "kernel_record, part_names or tensors");
   static_assert(LeafPack<T>,
                 "joule leaf protocol: the bound layer in the instantiation above lacks "
                 "pack(const PackSources&, std::byte*)");
-  static_assert(LeafRun<T>,
-                "joule leaf protocol: the bound layer in the instantiation above lacks run(const std::byte* "
-                "weights, const In* in, Out* out, std::byte* scratch, const RunContext&) for its dtypes");
+  static_assert(
+      LeafRun<T>,
+      "joule leaf protocol: the bound layer in the instantiation above lacks run(const std::byte* "
+      "weights, const In* in, Out* out, std::byte* scratch, const RunContext&) for its dtypes");
   static constexpr bool ok = Leaf<T>;
 };
 

@@ -8,12 +8,13 @@
 #include <cstddef>
 
 #include "joule/core/quant_params.hpp"
-#include "joule/core/tensor_data.hpp"
 #include "joule/core/target.hpp"
+#include "joule/core/tensor_data.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
-/// The most tensors one layer takes (an int8 fused inverted residual with table activations takes 21).
+/// The most tensors one layer takes (an int8 fused inverted residual with table activations takes
+/// 21).
 inline constexpr std::size_t max_layer_tensors = 32;
 
 /// Choices binding makes for every layer of a network.

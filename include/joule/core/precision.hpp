@@ -24,9 +24,10 @@ struct Float32 {
 /// An implementation trait's answer for a precision that has none.
 template <class Precision>
 struct no_implementation {
-  static_assert(sizeof(Precision) == 0,
-                "joule: this layer has no implementation in the requested precision (for int8, include "
-                "<joule/quant.hpp>; layers without an int8 form say so in docs/quantization.md)");
+  static_assert(
+      sizeof(Precision) == 0,
+      "joule: this layer has no implementation in the requested precision (for int8, include "
+      "<joule/quant.hpp>; layers without an int8 form say so in docs/quantization.md)");
 };
 
 }  // namespace joule::inline JOULE_TARGET

@@ -50,7 +50,9 @@ struct TensorRef {
 };
 
 /// Bytes a tensor of `bytes` bytes takes in the arena.
-constexpr std::size_t slot_bytes(std::size_t bytes) { return aligned_bytes(bytes); }
+constexpr std::size_t slot_bytes(std::size_t bytes) {
+  return aligned_bytes(bytes);
+}
 
 template <class Leaf>
 constexpr bool leaf_stays_in_place(Place in) {
@@ -76,7 +78,7 @@ TensorRef execute_leaf(Runner& runner, const std::byte* weights, Window window, 
   JOULE_ASSERT(leaf_window_bytes<Leaf>(in.place) <= window.size());
   const Place out_place = leaf_output_place<Leaf>(in.place);
   const std::size_t out_bytes = slot_bytes(output_bytes<Leaf>);
-  std::byte* out = out_place == in.place     ? in.data
+  std::byte* out = out_place == in.place        ? in.data
                    : out_place == Place::bottom ? window.bottom()
                                                 : window.top(out_bytes);
   // Scratch goes just above whatever occupies the bottom of the window.
@@ -99,7 +101,8 @@ void run_leaf(const std::byte* weights, const std::byte* in, std::byte* out, std
 template <class AddOp>
 void run_add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
   using T = value_t<AddOp::output_dtype>;
-  AddOp::run(weights, reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(b), reinterpret_cast<T*>(out));
+  AddOp::run(weights, reinterpret_cast<const T*>(a), reinterpret_cast<const T*>(b),
+             reinterpret_cast<T*>(out));
 }
 
 /// What a runner does when nothing is being observed: run the kernels.

@@ -19,11 +19,11 @@
 #include "joule/core/pack_sources.hpp"
 #include "joule/core/quant_params.hpp"
 #include "joule/core/status.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_data.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/graph/node.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -38,7 +38,8 @@ concept TensorSource = requires(S& source, std::string_view name) {
 /// the tensor's index among its layer's tensors (0 starts a new layer: everything made for the
 /// previous one may be dropped).
 template <class S>
-concept TensorMaker = requires(S& source, const TensorSpec& spec, std::string_view name, std::size_t index) {
+concept TensorMaker = requires(S& source, const TensorSpec& spec, std::string_view name,
+                               std::size_t index) {
   { source.make(spec, name, index) } -> std::convertible_to<const TensorData*>;
 };
 
@@ -85,8 +86,8 @@ inline void append_layer(Status& status, const NodeInfo& node) {
 
 /// A quantization tensor's values must make sense: scales ("scale", "weight_scale") positive and
 /// finite, zero points in int8's range.
-inline Status check_quantization(const TensorSpec& spec, std::string_view name, const TensorData& data,
-                                 const NodeInfo& node) {
+inline Status check_quantization(const TensorSpec& spec, std::string_view name,
+                                 const TensorData& data, const NodeInfo& node) {
   const bool scale = spec.name == "scale" || spec.name == "weight_scale";
   if (scale && spec.dtype == DType::f32) {
     const float* values = data.values<float>();
@@ -104,7 +105,9 @@ inline Status check_quantization(const TensorSpec& spec, std::string_view name, 
     for (std::size_t e = 0; e < spec.elements(); ++e) {
       if (values[e] >= -128 && values[e] <= 127) continue;
       Status status = Status::error(ErrorCode::invalid_value, "tensor '");
-      status.append(name).append("' holds the zero point ").append(static_cast<std::int64_t>(values[e]));
+      status.append(name)
+          .append("' holds the zero point ")
+          .append(static_cast<std::int64_t>(values[e]));
       status.append(", outside int8's range [-128, 127]");
       append_layer(status, node);
       return status;
@@ -152,7 +155,8 @@ class QuantizationFlow {
 
 namespace detail {
 /// Any source, as binding asks it: the tensor `spec` named `name`, the index-th of its layer.
-using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::string_view name, std::size_t index)>;
+using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::string_view name,
+                                                   std::size_t index)>;
 
 /// Binding itself, the same code for every network and source: the network's nodes come from
 /// its visit function (Net::visit).
@@ -175,7 +179,8 @@ using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::
     const QuantParams* residual_input = node.residual_add ? flow.leave_residual() : nullptr;
     if (node.tensors.empty() && node.weight_bytes == 0) return;
     std::array<const TensorData*, max_layer_tensors> sources{};
-    if (node.tensors.size() > max_layer_tensors || node.weight_offset + node.weight_bytes > storage.size()) {
+    if (node.tensors.size() > max_layer_tensors ||
+        node.weight_offset + node.weight_bytes > storage.size()) {
       fail(Status::error(ErrorCode::invalid_argument, "layer '").append(node.path).append("' does not fit the weight storage"));
       return;
     }
@@ -189,8 +194,10 @@ using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::
         continue;
       }
       const TensorData* found = source(spec, name.view(), i);
-      const bool unsupported = found != nullptr && found->data == nullptr && !found->unsupported_dtype.empty();
-      if (unsupported || (found != nullptr && found->data != nullptr && found->dtype != spec.dtype)) {
+      const bool unsupported =
+          found != nullptr && found->data == nullptr && !found->unsupported_dtype.empty();
+      if (unsupported ||
+          (found != nullptr && found->data != nullptr && found->dtype != spec.dtype)) {
         Status status = Status::error(ErrorCode::type_mismatch, "tensor '");
         status.append(name.view()).append("' has dtype ");
         status.append(unsupported ? found->unsupported_dtype : full_name_of(found->dtype));
@@ -221,18 +228,22 @@ using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::
         complete = false;
         continue;
       }
-      if (Status status = detail::check_quantization(spec, name.view(), *found, node); !status.ok()) {
+      if (Status status = detail::check_quantization(spec, name.view(), *found, node);
+          !status.ok()) {
         fail(status);
         complete = false;
         continue;
       }
-      if (const float* values = found->values<float>(); values != nullptr && !options.allow_non_finite) {
+      if (const float* values = found->values<float>();
+          values != nullptr && !options.allow_non_finite) {
         for (std::size_t e = 0; e < spec.elements(); ++e) {
           if (!std::isfinite(values[e])) {
             Status status = Status::error(ErrorCode::invalid_value, "tensor '");
-            status.append(name.view()).append("' has a non-finite value (")
+            status.append(name.view())
+                .append("' has a non-finite value (")
                 .append(std::isnan(values[e]) ? "NaN" : "Inf")
-                .append(") at element ").append(static_cast<std::uint64_t>(e));
+                .append(") at element ")
+                .append(static_cast<std::uint64_t>(e));
             fail(status);
             complete = false;
             break;
@@ -244,13 +255,16 @@ using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::
     // An int8 layer packs with its input's quantization; without it (an earlier layer failed to
     // bind, and said so) it cannot.
     if (node.input_dtype == DType::i8 && flow.current() == nullptr) complete = false;
-    if (node.residual_add && node.input_dtype == DType::i8 && residual_input == nullptr) complete = false;
+    if (node.residual_add && node.input_dtype == DType::i8 && residual_input == nullptr)
+      complete = false;
     if (!complete) return;
-    node.pack(PackSources{sources.data(), node.tensors.size(), flow.current(), residual_input, options.pack},
+    node.pack(PackSources{sources.data(), node.tensors.size(), flow.current(), residual_input,
+                          options.pack},
               storage.data() + node.weight_offset);
     if (node.output_quantization >= 0) {
       const auto at = static_cast<std::size_t>(node.output_quantization);
-      flow.set(QuantParams{sources[at]->values<float>()[0], sources[at + 1]->values<std::int32_t>()[0]});
+      flow.set(
+          QuantParams{sources[at]->values<float>()[0], sources[at + 1]->values<std::int32_t>()[0]});
     }
   });
 
@@ -265,9 +279,10 @@ using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::
 /// wrong shape or dtype or non-finite value, naming the tensor and both shapes; the message ends
 /// with the number of further problems found.
 template <class Net, class Source>
-  requires TensorSource<Source> || TensorMaker<Source>
-Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> storage, BindOptions options = {}) {
-  const auto lookup = [&](const TensorSpec& spec, std::string_view name, std::size_t index) -> const TensorData* {
+requires TensorSource<Source> || TensorMaker<Source> Status bind_weights(
+    Source& source, std::span<std::byte, Net::weight_bytes> storage, BindOptions options = {}) {
+  const auto lookup = [&](const TensorSpec& spec, std::string_view name,
+                          std::size_t index) -> const TensorData* {
     if constexpr (TensorMaker<Source>) {
       return source.make(spec, name, index);
     } else {
@@ -280,8 +295,8 @@ Status bind_weights(Source& source, std::span<std::byte, Net::weight_bytes> stor
 }
 
 template <class Net, class Source>
-  requires TensorSource<Source> || TensorMaker<Source>
-Status bind_weights(Source& source, typename Net::Weights& weights, BindOptions options = {}) {
+requires TensorSource<Source> || TensorMaker<Source> Status
+bind_weights(Source& source, typename Net::Weights& weights, BindOptions options = {}) {
   return bind_weights<Net>(source, weights.span(), options);
 }
 

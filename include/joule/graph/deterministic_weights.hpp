@@ -33,9 +33,9 @@
 #include <string_view>
 
 #include "joule/core/pack_sources.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_data.hpp"
 #include "joule/core/tensor_spec.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -79,14 +79,16 @@ inline float deterministic_value(std::uint32_t seed, const TensorSpec& spec, std
 
 /// The bits of element `index` of the int8 network's tensor `spec` (a weight, a weight scale, an
 /// activation's scale or zero point), for `seed`.
-inline void deterministic_quantized(std::uint32_t seed, const TensorSpec& spec, std::string_view name,
-                                    std::size_t index, double fan_in, void* value) {
+inline void deterministic_quantized(std::uint32_t seed, const TensorSpec& spec,
+                                    std::string_view name, std::size_t index, double fan_in,
+                                    void* value) {
   const std::uint64_t bits =
       detail::splitmix64(detail::fnv1a(name) ^ (static_cast<std::uint64_t>(seed) << 32) ^
                          detail::splitmix64(static_cast<std::uint64_t>(index)));
   const bool gate = name.find("scale_activation.") != std::string_view::npos;
   if (spec.dtype == DType::i8) {
-    static_cast<std::int8_t*>(value)[index] = static_cast<std::int8_t>(static_cast<int>(bits % 255) - 127);
+    static_cast<std::int8_t*>(value)[index] =
+        static_cast<std::int8_t>(static_cast<int>(bits % 255) - 127);
   } else if (spec.name == "zero_point") {
     static_cast<std::int32_t*>(value)[index] = gate ? -128 : 0;
   } else if (spec.name == "scale") {
@@ -111,11 +113,14 @@ class DeterministicWeights {
     TensorData& answer = answers_[index];
     answer = TensorData{};
     answer.rank = spec.rank;
-    for (int i = 0; i < spec.rank; ++i) answer.dims[static_cast<std::size_t>(i)] = spec.dims[static_cast<std::size_t>(i)];
+    for (int i = 0; i < spec.rank; ++i)
+      answer.dims[static_cast<std::size_t>(i)] = spec.dims[static_cast<std::size_t>(i)];
     // In floats, whatever the dtype (int8 tensors take a quarter of what they are given).
     const std::size_t count = spec.elements();
     if (count > Elements - used_) {
-      answer.unsupported_dtype = "none (the layer's tensors do not fit DeterministicWeights<N>; N = Net::max_source_elements)";
+      answer.unsupported_dtype =
+          "none (the layer's tensors do not fit DeterministicWeights<N>; N = "
+          "Net::max_source_elements)";
       return &answer;
     }
     float* values = values_ + used_;
@@ -125,7 +130,8 @@ class DeterministicWeights {
     if (spec.dtype == DType::f32 && spec.name != "scale" && spec.name != "weight_scale") {
       for (std::size_t i = 0; i < count; ++i) values[i] = deterministic_value(seed_, spec, name, i);
     } else {
-      for (std::size_t i = 0; i < count; ++i) deterministic_quantized(seed_, spec, name, i, fan_in_, values);
+      for (std::size_t i = 0; i < count; ++i)
+        deterministic_quantized(seed_, spec, name, i, fan_in_, values);
     }
     used_ += count;
     answer.data = values;

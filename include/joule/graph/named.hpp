@@ -23,9 +23,10 @@ struct Named : LayerSpec {
 };
 
 /// PartNames<L, "2", "3">: a leaf layer's parts under other names. For a convolution with
-/// BatchNorm the parts are the convolution and the BatchNorm ("0" and "1" by default); torchvision's
-/// MobileNetV2 projection, for one, keeps them as siblings "conv.2" and "conv.3". Parts past the
-/// names given keep their own (an int8 convolution may have an activation part after them).
+/// BatchNorm the parts are the convolution and the BatchNorm ("0" and "1" by default);
+/// torchvision's MobileNetV2 projection, for one, keeps them as siblings "conv.2" and "conv.3".
+/// Parts past the names given keep their own (an int8 convolution may have an activation part after
+/// them).
 template <LayerSpecType L, FixedString... Names>
 struct PartNames : LayerSpec {
   template <ShapeType In, class P = Float32>

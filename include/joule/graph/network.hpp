@@ -20,11 +20,11 @@
 #include "joule/core/layer.hpp"
 #include "joule/core/precision.hpp"
 #include "joule/core/shape.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_view.hpp"
 #include "joule/graph/arena_plan.hpp"
 #include "joule/graph/node.hpp"
 #include "joule/graph/sequential.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -64,23 +64,27 @@ class BasicNetwork {
   static constexpr std::size_t input_bytes = bytes_of(In::size, input_dtype);
   static constexpr std::size_t output_bytes = bytes_of(output::size, output_dtype);
   /// The input sits at the bottom of the arena when the network starts.
-  static constexpr std::size_t arena_bytes =
-      std::max({slot_bytes(input_bytes), root::window_bytes(Place::bottom), slot_bytes(output_bytes)});
+  static constexpr std::size_t arena_bytes = std::max(
+      {slot_bytes(input_bytes), root::window_bytes(Place::bottom), slot_bytes(output_bytes)});
   static constexpr Place output_place = root::output_place(Place::bottom);
 
   /// With T threads, layers that split their rows need scratch for each extra worker, placed after
   /// the single-thread arena: arena_bytes_for(T) = arena_bytes + (T - 1) x the largest scratch.
   static constexpr std::size_t worker_scratch_bytes = root::max_scratch_bytes;
   static constexpr std::size_t arena_bytes_for(int threads) {
-    return arena_bytes + (threads > 1 ? static_cast<std::size_t>(threads - 1) * worker_scratch_bytes : 0);
+    return arena_bytes +
+           (threads > 1 ? static_cast<std::size_t>(threads - 1) * worker_scratch_bytes : 0);
   }
   /// Where the output is in the arena when run() returns, in bytes from its start.
-  static constexpr std::size_t output_offset = output_place == Place::bottom ? 0 : arena_bytes - slot_bytes(output_bytes);
+  static constexpr std::size_t output_offset =
+      output_place == Place::bottom ? 0 : arena_bytes - slot_bytes(output_bytes);
 
   /// Storage with the right size and alignment for weights and arena.
   struct alignas(tensor_alignment) Weights {
     std::byte data[weight_bytes > 0 ? weight_bytes : 1];
-    std::span<std::byte, weight_bytes> span() { return std::span<std::byte, weight_bytes>(data, weight_bytes); }
+    std::span<std::byte, weight_bytes> span() {
+      return std::span<std::byte, weight_bytes>(data, weight_bytes);
+    }
     std::span<const std::byte, weight_bytes> span() const {
       return std::span<const std::byte, weight_bytes>(data, weight_bytes);
     }
@@ -107,7 +111,8 @@ class BasicNetwork {
     run();
     std::copy_n(output_tensor().data(), output::size, out.data());
   }
-  void forward(std::span<const input_value, In::size> in, std::span<output_value, output::size> out) {
+  void forward(std::span<const input_value, In::size> in,
+               std::span<output_value, output::size> out) {
     forward(TensorView<const input_value, In>(in), TensorView<output_value, output>(out));
   }
 
@@ -116,7 +121,8 @@ class BasicNetwork {
     return TensorView<input_value, In>(reinterpret_cast<input_value*>(arena_));
   }
   TensorView<const output_value, output> output_tensor() const {
-    return TensorView<const output_value, output>(reinterpret_cast<const output_value*>(arena_ + output_offset));
+    return TensorView<const output_value, output>(
+        reinterpret_cast<const output_value*>(arena_ + output_offset));
   }
   void run() {
     KernelRunner runner{context_};
@@ -142,14 +148,17 @@ class BasicNetwork {
   }
 
  private:
-  BasicNetwork(const std::byte* weights, std::byte* arena, std::size_t arena_size, Executor* executor)
+  BasicNetwork(const std::byte* weights, std::byte* arena, std::size_t arena_size,
+               Executor* executor)
       : weights_(weights), arena_(arena) {
     JOULE_ASSERT(is_aligned(weights_) && is_aligned(arena_) && arena_size >= arena_bytes);
     context_.executor = executor;
     context_.worker_scratch = arena_ + arena_bytes;
     context_.worker_scratch_bytes = worker_scratch_bytes;
     context_.worker_scratch_parts =
-        worker_scratch_bytes == 0 ? 1 << 20 : static_cast<int>((arena_size - arena_bytes) / worker_scratch_bytes);
+        worker_scratch_bytes == 0
+            ? 1 << 20
+            : static_cast<int>((arena_size - arena_bytes) / worker_scratch_bytes);
   }
 
   const std::byte* weights_;

@@ -19,16 +19,18 @@
 #include "joule/core/leaf.hpp"
 #include "joule/core/pack_sources.hpp"
 #include "joule/core/shape.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/graph/arena_plan.hpp"
 #include "joule/graph/name_path.hpp"
 #include "joule/kernels/kernel_record.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
 template <class T>
-concept ContainerNode = BoundLayer<T> && requires { T::window_bytes(Place::bottom); };
+concept ContainerNode = BoundLayer<T> && requires {
+  T::window_bytes(Place::bottom);
+};
 
 /// What a visitor sees of each node of a network.
 struct NodeInfo {

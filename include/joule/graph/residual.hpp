@@ -9,11 +9,11 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/dtype.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/text.hpp"
 #include "joule/graph/node.hpp"
 #include "joule/graph/sequential.hpp"
 #include "joule/layers/add.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -45,7 +45,8 @@ struct BoundResidual {
   static constexpr Cost cost = Body::cost + add::cost;
   /// The body's weights, then the sum's (none in float32).
   static constexpr std::size_t add_offset = aligned_bytes(Body::weight_bytes);
-  static constexpr std::size_t weight_bytes = add::weight_bytes == 0 ? Body::weight_bytes : add_offset + add::weight_bytes;
+  static constexpr std::size_t weight_bytes =
+      add::weight_bytes == 0 ? Body::weight_bytes : add_offset + add::weight_bytes;
   static constexpr std::size_t max_scratch_bytes = node_max_scratch_bytes<Body>();
   static constexpr std::size_t max_source_elements = node_max_source_elements<Body>();
 
@@ -84,7 +85,8 @@ template <class... Specs>
 struct Residual : LayerSpec {
   static_assert(sizeof...(Specs) > 0, "joule::Residual: the body needs at least one layer");
   template <ShapeType In, class P = Float32>
-  using bind = BoundResidual<In, bind_sequence_t<In, P, Specs...>, typename AddFor<P>::template type<In>>;
+  using bind =
+      BoundResidual<In, bind_sequence_t<In, P, Specs...>, typename AddFor<P>::template type<In>>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

@@ -2,9 +2,9 @@
 // produces, so a layer names only what it adds.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
-#include <algorithm>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -12,9 +12,9 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/dtype.hpp"
 #include "joule/core/layer.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/text.hpp"
 #include "joule/graph/node.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -40,7 +40,8 @@ struct bind_chain<BoundSequence<Done...>, P, In, Spec, Rest...> {
   using bound = bind_t<Spec, In, P>;
   static_assert(std::is_same_v<typename bound::input, In>,
                 "joule: a bound layer's input must be the shape it was bound to");
-  using type = typename bind_chain<BoundSequence<Done..., bound>, P, typename bound::output, Rest...>::type;
+  using type =
+      typename bind_chain<BoundSequence<Done..., bound>, P, typename bound::output, Rest...>::type;
 };
 
 }  // namespace detail
@@ -75,7 +76,8 @@ struct BoundSequence {
   }();
   static constexpr std::size_t weight_bytes = weight_offsets[count];
   static constexpr std::size_t max_scratch_bytes = std::max({node_max_scratch_bytes<Nodes>()...});
-  static constexpr std::size_t max_source_elements = std::max({node_max_source_elements<Nodes>()...});
+  static constexpr std::size_t max_source_elements =
+      std::max({node_max_source_elements<Nodes>()...});
 
   static constexpr std::size_t window_bytes(Place in) {
     std::size_t most = 0;

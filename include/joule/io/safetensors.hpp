@@ -36,11 +36,11 @@
 
 #include "joule/core/dtype.hpp"
 #include "joule/core/status.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_data.hpp"
 #include "joule/graph/bind.hpp"
 #include "joule/io/file.hpp"
 #include "joule/io/half.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::io {
 
@@ -709,7 +709,8 @@ class SafetensorsFile {
 
   struct Slot {
     TensorData data;
-    std::vector<float> converted;  // F16 / BF16 values as float32, or F32 / I32 copied for alignment
+    std::vector<float>
+        converted;  // F16 / BF16 values as float32, or F32 / I32 copied for alignment
     std::size_t dtype = 0;         // index into safetensors_dtypes
     bool resolved = false;
     bool used = false;

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "joule/core/dtype.hpp"
-#include "joule/core/tensor_data.hpp"
 #include "joule/core/target.hpp"
+#include "joule/core/tensor_data.hpp"
 
 namespace joule::inline JOULE_TARGET::io {
 
@@ -53,12 +53,14 @@ class TensorStore {
     entry->data.data = entry->bytes.data();
     entry->data.dtype = dtype;
     entry->data.rank = static_cast<int>(shape.size());
-    for (std::size_t i = 0; i < shape.size() && i < entry->data.dims.size(); ++i) entry->data.dims[i] = shape[i];
+    for (std::size_t i = 0; i < shape.size() && i < entry->data.dims.size(); ++i)
+      entry->data.dims[i] = shape[i];
     return entry->bytes.data();
   }
 
   template <class T>
-  void add_values(const std::string& name, const std::vector<std::int64_t>& shape, const T* values, std::size_t count) {
+  void add_values(const std::string& name, const std::vector<std::int64_t>& shape, const T* values,
+                  std::size_t count) {
     std::byte* bytes = add(name, dtype_of<T>, shape);
     for (std::size_t i = 0; i < count; ++i) reinterpret_cast<T*>(bytes)[i] = values[i];
   }

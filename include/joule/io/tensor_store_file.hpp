@@ -13,19 +13,23 @@
 #include <nlohmann/json.hpp>
 
 #include "joule/core/status.hpp"
+#include "joule/core/target.hpp"
 #include "joule/io/file.hpp"
 #include "joule/io/safetensors.hpp"
 #include "joule/io/tensor_store.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::io {
 
 inline std::string_view safetensors_dtype_name(DType dtype) {
   switch (dtype) {
-    case DType::f32: return "F32";
-    case DType::i8: return "I8";
-    case DType::u8: return "U8";
-    case DType::i32: return "I32";
+    case DType::f32:
+      return "F32";
+    case DType::i8:
+      return "I8";
+    case DType::u8:
+      return "U8";
+    case DType::i32:
+      return "I32";
   }
   return "F32";
 }
@@ -52,7 +56,8 @@ inline Status write_tensor_store(const std::string& path, const TensorStore& sto
     text.append((8 - text.size() % 8) % 8, ' ');
     std::vector<unsigned char> file(8 + text.size() + offset);
     const std::uint64_t length = text.size();
-    for (int i = 0; i < 8; ++i) file[static_cast<std::size_t>(i)] = static_cast<unsigned char>(length >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+      file[static_cast<std::size_t>(i)] = static_cast<unsigned char>(length >> (8 * i));
     std::memcpy(file.data() + 8, text.data(), text.size());
     unsigned char* data = file.data() + 8 + text.size();
     for (std::size_t i = 0; i < store.size(); ++i) {

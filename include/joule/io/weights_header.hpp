@@ -33,8 +33,8 @@ inline bool is_identifier(std::string_view name) {
 /// Writes `weights` as `alignas(64) inline constexpr unsigned char <identifier>[N + 1]`, the
 /// constant `<identifier>_bytes` (N) and `<identifier>_span()` (a std::span<const std::byte, N>);
 /// `description` goes into the leading comment (where the weights came from).
-inline Status write_weights_header(std::ostream& out, std::span<const std::byte> weights, std::string_view identifier,
-                                   std::string_view description) {
+inline Status write_weights_header(std::ostream& out, std::span<const std::byte> weights,
+                                   std::string_view identifier, std::string_view description) {
   if (!is_identifier(identifier)) {
     return Status::error(ErrorCode::invalid_argument, "not a C++ identifier: '").append(identifier).append("'");
   }
@@ -42,7 +42,8 @@ inline Status write_weights_header(std::ostream& out, std::span<const std::byte>
       << "// The network's weight storage (joule's layout, BatchNorm folded); do not edit.\n"
       << "#pragma once\n\n#include <cstddef>\n#include <span>\n\n"
       << "inline constexpr std::size_t " << identifier << "_bytes = " << weights.size() << ";\n"
-      << "alignas(64) inline constexpr unsigned char " << identifier << "[" << weights.size() + 1 << "] =\n";
+      << "alignas(64) inline constexpr unsigned char " << identifier << "[" << weights.size() + 1
+      << "] =\n";
   constexpr std::size_t per_line = 32;
   constexpr char hex[] = "0123456789abcdef";
   char line[4 * per_line + 8];
@@ -63,9 +64,11 @@ inline Status write_weights_header(std::ostream& out, std::span<const std::byte>
     out.write(line, static_cast<std::streamsize>(length));
   }
   out << ";\n"
-      << "inline std::span<const std::byte, " << identifier << "_bytes> " << identifier << "_span() {\n"
-      << "  return std::span<const std::byte, " << identifier << "_bytes>(reinterpret_cast<const std::byte*>("
-      << identifier << "), " << identifier << "_bytes);\n}\n";
+      << "inline std::span<const std::byte, " << identifier << "_bytes> " << identifier
+      << "_span() {\n"
+      << "  return std::span<const std::byte, " << identifier
+      << "_bytes>(reinterpret_cast<const std::byte*>(" << identifier << "), " << identifier
+      << "_bytes);\n}\n";
   if (!out) return Status::error(ErrorCode::io_error, "writing the weights header failed");
   return Status::success();
 }

@@ -16,8 +16,8 @@
 
 #include "joule/arch/simd.hpp"
 #include "joule/core/dtype.hpp"
-#include "joule/core/text.hpp"
 #include "joule/core/target.hpp"
+#include "joule/core/text.hpp"
 
 namespace joule::inline JOULE_TARGET::kernels {
 
@@ -37,7 +37,8 @@ enum class KernelOp : std::uint8_t {
   dequantize,
 };
 
-/// The reference kernels are plain loops (the oracle); SIMD kernels are xsimd code for arch::Default.
+/// The reference kernels are plain loops (the oracle); SIMD kernels are xsimd code for
+/// arch::Default.
 enum class KernelImpl : std::uint8_t { reference, simd };
 
 /// A structural type, so that a record can be a template argument: run<record>(...).
@@ -62,17 +63,28 @@ struct KernelRecord {
 
 constexpr std::string_view op_name(KernelOp op) {
   switch (op) {
-    case KernelOp::conv: return "conv";
-    case KernelOp::dwconv: return "dwconv";
-    case KernelOp::pointwise: return "pointwise";
-    case KernelOp::linear: return "linear";
-    case KernelOp::gavgpool: return "gavgpool";
-    case KernelOp::add: return "add";
-    case KernelOp::affine: return "affine";
-    case KernelOp::se: return "se";
-    case KernelOp::mbconv_fused: return "mbconv_fused";
-    case KernelOp::quantize: return "quantize";
-    case KernelOp::dequantize: return "dequantize";
+    case KernelOp::conv:
+      return "conv";
+    case KernelOp::dwconv:
+      return "dwconv";
+    case KernelOp::pointwise:
+      return "pointwise";
+    case KernelOp::linear:
+      return "linear";
+    case KernelOp::gavgpool:
+      return "gavgpool";
+    case KernelOp::add:
+      return "add";
+    case KernelOp::affine:
+      return "affine";
+    case KernelOp::se:
+      return "se";
+    case KernelOp::mbconv_fused:
+      return "mbconv_fused";
+    case KernelOp::quantize:
+      return "quantize";
+    case KernelOp::dequantize:
+      return "dequantize";
   }
   return "?";
 }
@@ -107,16 +119,16 @@ constexpr auto reference_and_simd(KernelOp op) {
 }
 
 /// `JOULE_IF_SIMD(K, simd call) { reference call }` runs the SIMD call when record K is a SIMD
-/// kernel, the block otherwise. Without SIMD the SIMD functions do not exist, and a SIMD record is a
-/// compile error rather than a silent fallback.
+/// kernel, the block otherwise. Without SIMD the SIMD functions do not exist, and a SIMD record is
+/// a compile error rather than a silent fallback.
 #if JOULE_SIMD
 #define JOULE_IF_SIMD(K, ...) \
   if constexpr ((K).simd()) { \
     __VA_ARGS__;              \
   } else
 #else
-#define JOULE_IF_SIMD(K, ...)                                                            \
-  if constexpr ((K).simd()) {                                                            \
+#define JOULE_IF_SIMD(K, ...)                                                           \
+  if constexpr ((K).simd()) {                                                           \
     static_assert(!(K).simd(), "joule: a SIMD kernel record on a target without SIMD"); \
   } else
 #endif
@@ -127,7 +139,8 @@ template <const auto& Records, class F>
 bool with_record(const KernelRecord& record, F&& f) {
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return ((Records[I] == record ? (f.template operator()<Records[I]>(), true) : false) || ...);
-  }(std::make_index_sequence<Records.size()>{});
+  }
+  (std::make_index_sequence<Records.size()>{});
 }
 
 /// Calls f.template operator()<Records[i]>() for every record of Records, in order (the kernel
@@ -136,7 +149,8 @@ template <const auto& Records, class F>
 void for_each_record(F&& f) {
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (f.template operator()<Records[I]>(), ...);
-  }(std::make_index_sequence<Records.size()>{});
+  }
+  (std::make_index_sequence<Records.size()>{});
 }
 
 }  // namespace joule::inline JOULE_TARGET::kernels

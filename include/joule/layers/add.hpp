@@ -10,10 +10,10 @@
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
 #include "joule/core/shape.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/elementwise/dispatch.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 

@@ -14,21 +14,22 @@
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/elementwise/dispatch.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
 /// A BatchNorm's four tensors (sources 0..3) into scale[C] and shift[C] at shift_offset.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_batch_norm(int channels, double eps, const PackSources& sources, float* storage,
-                                              std::size_t shift_offset) {
-  const BatchNormTensors bn{sources.values(0), sources.values(1), sources.values(2), sources.values(3)};
+[[gnu::noinline]] inline void pack_batch_norm(int channels, double eps, const PackSources& sources,
+                                              float* storage, std::size_t shift_offset) {
+  const BatchNormTensors bn{sources.values(0), sources.values(1), sources.values(2),
+                            sources.values(3)};
   for (int c = 0; c < channels; ++c) {
     const double scale = batch_norm_scale(bn, c, eps);
     storage[c] = static_cast<float>(scale);
@@ -64,8 +65,8 @@ struct BatchNormInfo : LeafBase {
 template <class Spec, ShapeType In>
 struct BoundBatchNorm : BatchNormInfo<Spec, In> {
   using info = BatchNormInfo<Spec, In>;
-  using typename info::activation;
   using info::channels;
+  using typename info::activation;
 
   static constexpr std::size_t shift_offset = aligned_floats(channels);
   static constexpr std::size_t weight_floats = shift_offset + channels;
@@ -80,7 +81,8 @@ struct BoundBatchNorm : BatchNormInfo<Spec, In> {
   };
 
   static void pack(const PackSources& sources, std::byte* storage) {
-    pack_batch_norm(channels, pow10(Spec::eps_log10), sources, reinterpret_cast<float*>(storage), shift_offset);
+    pack_batch_norm(channels, pow10(Spec::eps_log10), sources, reinterpret_cast<float*>(storage),
+                    shift_offset);
   }
 
   static constexpr kernels::KernelRecord kernel_record = kernels::elementwise::choose_affine();
@@ -88,8 +90,8 @@ struct BoundBatchNorm : BatchNormInfo<Spec, In> {
   static void run(const std::byte* storage, const float* in, float* out, std::byte* /*scratch*/,
                   const RunContext& /*context*/) {
     const float* weights = reinterpret_cast<const float*>(storage);
-    kernels::elementwise::affine_channels<kernel_record, activation>(In::pixels, channels, in, weights,
-                                                                     weights + shift_offset, out);
+    kernels::elementwise::affine_channels<kernel_record, activation>(
+        In::pixels, channels, in, weights, weights + shift_offset, out);
   }
 };
 

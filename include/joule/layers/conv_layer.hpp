@@ -20,6 +20,7 @@
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
 #include "joule/core/shape.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/conv/dispatch.hpp"
@@ -30,7 +31,6 @@
 #include "joule/kernels/pointwise/dispatch.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -51,12 +51,14 @@ struct ConvPacking {
 /// PyTorch's OIHW weight (sources.values(0)), bias (Norm::bias: 1) or BatchNorm (Norm::batch: 1..4)
 /// into joule's layout, the BatchNorm folded on the way.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_conv_weights(const ConvPacking& p, const PackSources& sources, float* storage) {
+[[gnu::noinline]] inline void pack_conv_weights(const ConvPacking& p, const PackSources& sources,
+                                                float* storage) {
   const int rows = p.kernel * p.kernel * p.in_per_group;
   // Only a BatchNorm brings four more tensors; a convolution with a bias brings one.
-  const BatchNormTensors bn = p.norm == Norm::batch ? BatchNormTensors{sources.values(1), sources.values(2),
-                                                                       sources.values(3), sources.values(4)}
-                                                    : BatchNormTensors{};
+  const BatchNormTensors bn = p.norm == Norm::batch
+                                  ? BatchNormTensors{sources.values(1), sources.values(2),
+                                                     sources.values(3), sources.values(4)}
+                                  : BatchNormTensors{};
   const float* weight = sources.values(0);
   for (int o = 0; o < p.out_channels; ++o) {
     const double scale = p.norm == Norm::batch ? batch_norm_scale(bn, o, p.bn_eps) : 1.0;
@@ -66,7 +68,8 @@ struct ConvPacking {
           const int row = (ky * p.kernel + kx) * p.in_per_group + i;
           const std::size_t at = p.panels ? kernels::gemm::packed_index(row, o, rows)
                                           : static_cast<std::size_t>(row) * p.out_channels + o;
-          const float value = weight[(static_cast<std::size_t>(o) * rows) + (static_cast<std::size_t>(i) * p.kernel + ky) * p.kernel + kx];
+          const float value = weight[(static_cast<std::size_t>(o) * rows) +
+                                     (static_cast<std::size_t>(i) * p.kernel + ky) * p.kernel + kx];
           storage[at] = static_cast<float>(value * scale);
         }
     if (p.norm == Norm::bias) storage[p.bias_offset + o] = sources.values(1)[o];
@@ -117,9 +120,10 @@ struct ConvInfo : LeafBase {
       static_cast<std::size_t>(kernel) * kernel * in_per_group * out_channels;
   static constexpr bool has_bias = options.norm != Norm::none;
   /// PyTorch's parameter count: the weights, and the BatchNorm's weight and bias or the bias.
-  static constexpr std::uint64_t params = weight_count + (options.norm == Norm::batch  ? 2u * out_channels
-                                                          : options.norm == Norm::bias ? 1u * out_channels
-                                                                                       : 0u);
+  static constexpr std::uint64_t params =
+      weight_count + (options.norm == Norm::batch  ? 2u * out_channels
+                      : options.norm == Norm::bias ? 1u * out_channels
+                                                   : 0u);
   static constexpr std::uint64_t macs = output::pixels * weight_count;
 
   static constexpr auto description = [] {
@@ -184,8 +188,6 @@ struct ConvInfo : LeafBase {
 template <class Spec, ShapeType In>
 struct BoundConv : ConvInfo<Spec, In> {
   using info = ConvInfo<Spec, In>;
-  using typename info::activation;
-  using typename info::output;
   using info::groups;
   using info::has_bias;
   using info::in_channels;
@@ -194,10 +196,13 @@ struct BoundConv : ConvInfo<Spec, In> {
   using info::options;
   using info::out_channels;
   using info::weight_count;
+  using typename info::activation;
+  using typename info::output;
 
   static constexpr bool panels = Spec::conv_kind != ConvKind::depthwise;
-  static constexpr std::size_t bias_offset =
-      aligned_floats(panels ? kernels::gemm::packed_size(kernel * kernel * in_per_group, out_channels) : weight_count);
+  static constexpr std::size_t bias_offset = aligned_floats(
+      panels ? kernels::gemm::packed_size(kernel * kernel * in_per_group, out_channels)
+             : weight_count);
   static constexpr std::size_t weight_floats =
       has_bias ? bias_offset + kernels::gemm::padded_cols(out_channels) : bias_offset;
   static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
@@ -212,16 +217,15 @@ struct BoundConv : ConvInfo<Spec, In> {
 
   /// sources hold tensors[i] in PyTorch's layout (OIHW weights).
   static void pack(const PackSources& sources, std::byte* storage) {
-    pack_conv_weights(ConvPacking{out_channels, in_per_group, kernel, options.norm, pow10(options.bn_eps_log10),
-                                  panels, bias_offset},
+    pack_conv_weights(ConvPacking{out_channels, in_per_group, kernel, options.norm,
+                                  pow10(options.bn_eps_log10), panels, bias_offset},
                       sources, reinterpret_cast<float*>(storage));
   }
 
-  static constexpr kernels::KernelRecord kernel_record = Spec::conv_kind == ConvKind::pointwise
-                                                             ? kernels::pointwise::choose()
-                                                         : Spec::conv_kind == ConvKind::depthwise
-                                                             ? kernels::depthwise::choose(info::geometry)
-                                                             : kernels::conv::choose(info::geometry);
+  static constexpr kernels::KernelRecord kernel_record =
+      Spec::conv_kind == ConvKind::pointwise   ? kernels::pointwise::choose()
+      : Spec::conv_kind == ConvKind::depthwise ? kernels::depthwise::choose(info::geometry)
+                                               : kernels::conv::choose(info::geometry);
 
   // A pointwise layer on a small map (the 7x7 layers of 1x1 convolutions to 1280 channels) splits
   // its weight panels between threads rather than its few pixels.
@@ -241,21 +245,24 @@ struct BoundConv : ConvInfo<Spec, In> {
         parallel_ranges(context, weight_panels, 1, [&](std::size_t first, std::size_t last) {
           const int first_channel = static_cast<int>(first) * kernels::gemm::panel_width;
           const int last_channel = std::min(out_channels, static_cast<int>(last) * kernels::gemm::panel_width);
-          kernels::pointwise::run_block<K, activation>(0, In::pixels, first_channel, last_channel, in_channels,
-                                                       out_channels, in, weights, bias, nullptr, out);
+          kernels::pointwise::run_block<K, activation>(0, In::pixels, first_channel, last_channel,
+                                                       in_channels, out_channels, in, weights, bias,
+                                                       nullptr, out);
         });
       } else {
         parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
-          kernels::pointwise::run<K, activation>(first, last, in_channels, out_channels, in, weights, bias, nullptr,
-                                                 out);
+          kernels::pointwise::run<K, activation>(first, last, in_channels, out_channels, in,
+                                                 weights, bias, nullptr, out);
         });
       }
     } else {
       parallel_ranges(context, output::height, 1, [&](std::size_t first, std::size_t last) {
         if constexpr (Spec::conv_kind == ConvKind::depthwise) {
-          kernels::depthwise::run<K, activation>(info::geometry, int(first), int(last), in, weights, bias, out);
+          kernels::depthwise::run<K, activation>(info::geometry, int(first), int(last), in, weights,
+                                                 bias, out);
         } else {
-          kernels::conv::run<K, activation>(info::geometry, int(first), int(last), in, weights, bias, out);
+          kernels::conv::run<K, activation>(info::geometry, int(first), int(last), in, weights,
+                                            bias, out);
         }
       });
     }

@@ -15,11 +15,11 @@
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/fused/inverted_residual.hpp"
 #include "joule/layers/conv_layer.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -68,7 +68,8 @@ constexpr auto fused_part_names() {
 
 /// What a fused inverted residual is, whatever its precision: Expand, Project are the Info (or
 /// bound layer) types of Pointwise layers or detail::NoLayer; Depthwise the one of a DepthwiseConv.
-template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
+template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd,
+          FusedNames Names>
 struct FusedInvertedResidualInfo : LeafBase {
   static constexpr bool expand = detail::present<Expand>;
   static constexpr bool project = detail::present<Project>;
@@ -125,17 +126,20 @@ struct FusedInvertedResidualInfo : LeafBase {
 };
 
 /// The float32 fused inverted residual: Expand, Depthwise, Project are bound float32 layers.
-template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
-struct BoundFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, Depthwise, Project, ResidualAdd, Names> {
+template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd,
+          FusedNames Names>
+struct BoundFusedInvertedResidual
+    : FusedInvertedResidualInfo<In, Expand, Depthwise, Project, ResidualAdd, Names> {
   using info = FusedInvertedResidualInfo<In, Expand, Depthwise, Project, ResidualAdd, Names>;
-  using typename info::output;
   using info::expand;
   using info::project;
   using info::shape;
+  using typename info::output;
 
   static constexpr std::size_t expand_offset = 0;
   static constexpr std::size_t depthwise_offset = aligned_floats(Expand::weight_floats);
-  static constexpr std::size_t project_offset = depthwise_offset + aligned_floats(Depthwise::weight_floats);
+  static constexpr std::size_t project_offset =
+      depthwise_offset + aligned_floats(Depthwise::weight_floats);
   static constexpr std::size_t weight_floats = project_offset + Project::weight_floats;
   static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
 
@@ -153,14 +157,16 @@ struct BoundFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, Depthw
     }
     return p;
   }
-  static constexpr std::size_t scratch_bytes = kernels::fused::scratch_floats(shape) * sizeof(float);
+  static constexpr std::size_t scratch_bytes =
+      kernels::fused::scratch_floats(shape) * sizeof(float);
 
   // What moves through memory: the input (twice with the residual), and the output; the
   // expanded and depthwise tensors stay in the scratch rows.
   static constexpr Cost cost = {
       .params = info::params,
       .macs = info::macs,
-      .weight_bytes = Expand::cost.weight_bytes + Depthwise::cost.weight_bytes + Project::cost.weight_bytes,
+      .weight_bytes =
+          Expand::cost.weight_bytes + Depthwise::cost.weight_bytes + Project::cost.weight_bytes,
       .activation_read_bytes = (ResidualAdd ? 2 : 1) * In::size * sizeof(float),
       .activation_write_bytes = output::size * sizeof(float),
   };
@@ -182,16 +188,20 @@ struct BoundFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, Depthw
 
   static void run(const std::byte* storage, const float* in, float* out, std::byte* scratch,
                   const RunContext& context) {
-    const kernels::fused::InvertedResidualParams p = params_at(reinterpret_cast<const float*>(storage));
+    const kernels::fused::InvertedResidualParams p =
+        params_at(reinterpret_cast<const float*>(storage));
     using ExpandAct = typename std::conditional_t<expand, Expand, Depthwise>::activation;
-    constexpr kernels::KernelRecord depthwise_kernel = kernels::fused::depthwise_kernel(kernel_record);
+    constexpr kernels::KernelRecord depthwise_kernel =
+        kernels::fused::depthwise_kernel(kernel_record);
     // Parts of at least a row (a 7x7 map splits too: each part's tiles shrink to its rows, at the
     // price of expanding the few input rows two parts share twice).
-    parallel_parts(context, output::height, 1, [&](std::size_t part, std::size_t first, std::size_t last) {
-      kernels::fused::inverted_residual<depthwise_kernel, ExpandAct, typename Depthwise::activation>(
-          p, static_cast<int>(first), static_cast<int>(last), in, out,
-          reinterpret_cast<float*>(context.scratch_of(part, scratch)));
-    });
+    parallel_parts(context, output::height, 1,
+                   [&](std::size_t part, std::size_t first, std::size_t last) {
+                     kernels::fused::inverted_residual<depthwise_kernel, ExpandAct,
+                                                       typename Depthwise::activation>(
+                         p, static_cast<int>(first), static_cast<int>(last), in, out,
+                         reinterpret_cast<float*>(context.scratch_of(part, scratch)));
+                   });
   }
 };
 
@@ -201,7 +211,8 @@ template <class P>
 struct FusedInvertedResidualFor : no_implementation<P> {};
 template <>
 struct FusedInvertedResidualFor<Float32> {
-  template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
+  template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd,
+            FusedNames Names>
   using type = BoundFusedInvertedResidual<In, Expand, Depthwise, Project, ResidualAdd, Names>;
 };
 
@@ -210,18 +221,20 @@ template <class Expand, class Depthwise, class Project, bool ResidualAdd, FusedN
 struct FusedInvertedResidual : LayerSpec {
   template <ShapeType In, class P>
   struct layers {
-    using expand = std::conditional_t<std::is_void_v<Expand>, detail::NoLayer,
-                                      bind_t<std::conditional_t<std::is_void_v<Expand>, Depthwise, Expand>, In, P>>;
+    using expand = std::conditional_t<
+        std::is_void_v<Expand>, detail::NoLayer,
+        bind_t<std::conditional_t<std::is_void_v<Expand>, Depthwise, Expand>, In, P>>;
     using depthwise_input = std::conditional_t<std::is_void_v<Expand>, In, typename expand::output>;
     using depthwise = bind_t<Depthwise, depthwise_input, P>;
-    using project = std::conditional_t<std::is_void_v<Project>, detail::NoLayer,
-                                       bind_t<std::conditional_t<std::is_void_v<Project>, Depthwise, Project>,
-                                              typename depthwise::output, P>>;
+    using project =
+        std::conditional_t<std::is_void_v<Project>, detail::NoLayer,
+                           bind_t<std::conditional_t<std::is_void_v<Project>, Depthwise, Project>,
+                                  typename depthwise::output, P>>;
   };
   template <ShapeType In, class P = Float32>
   using bind = typename FusedInvertedResidualFor<P>::template type<
-      In, typename layers<In, P>::expand, typename layers<In, P>::depthwise, typename layers<In, P>::project,
-      ResidualAdd, Names>;
+      In, typename layers<In, P>::expand, typename layers<In, P>::depthwise,
+      typename layers<In, P>::project, ResidualAdd, Names>;
 };
 
 }  // namespace joule::inline JOULE_TARGET

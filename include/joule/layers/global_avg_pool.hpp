@@ -7,8 +7,8 @@
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
-#include "joule/kernels/pool/dispatch.hpp"
 #include "joule/core/target.hpp"
+#include "joule/kernels/pool/dispatch.hpp"
 
 namespace joule::inline JOULE_TARGET {
 

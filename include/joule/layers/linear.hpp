@@ -15,12 +15,12 @@
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/linear/dispatch.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -28,8 +28,8 @@ namespace joule::inline JOULE_TARGET {
 /// for float32 or int8 weights. Sizes at run time: one function for every linear layer.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
 template <class T>
-[[gnu::noinline]] void pack_linear_matrix(std::size_t pixels, int channels, int out_features, const T* torch_weight,
-                                          T* storage) {
+[[gnu::noinline]] void pack_linear_matrix(std::size_t pixels, int channels, int out_features,
+                                          const T* torch_weight, T* storage) {
   const std::size_t in_features = pixels * channels;
   for (int o = 0; o < out_features; ++o)
     for (int c = 0; c < channels; ++c)
@@ -39,8 +39,9 @@ template <class T>
 }
 
 /// The float32 matrix, and the bias (if any) at bias_offset.
-inline void pack_linear_weights(std::size_t pixels, int channels, int out_features, const float* bias,
-                                const float* torch_weight, float* storage, std::size_t bias_offset) {
+inline void pack_linear_weights(std::size_t pixels, int channels, int out_features,
+                                const float* bias, const float* torch_weight, float* storage,
+                                std::size_t bias_offset) {
   pack_linear_matrix(pixels, channels, out_features, torch_weight, storage);
   if (bias != nullptr) {
     for (int o = 0; o < out_features; ++o) storage[bias_offset + o] = bias[o];
@@ -85,13 +86,14 @@ struct LinearInfo : LeafBase {
 template <class Spec, ShapeType In>
 struct BoundLinear : LinearInfo<Spec, In> {
   using info = LinearInfo<Spec, In>;
-  using typename info::activation;
-  using typename info::output;
   using info::has_bias;
   using info::in_features;
   using info::out_features;
+  using typename info::activation;
+  using typename info::output;
 
-  static constexpr std::size_t bias_offset = aligned_floats(kernels::gemm::packed_size(in_features, out_features));
+  static constexpr std::size_t bias_offset =
+      aligned_floats(kernels::gemm::packed_size(in_features, out_features));
   static constexpr std::size_t weight_floats =
       has_bias ? bias_offset + kernels::gemm::padded_cols(out_features) : bias_offset;
   static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
@@ -106,8 +108,9 @@ struct BoundLinear : LinearInfo<Spec, In> {
 
   /// sources.values(0) is PyTorch's [out][in] weight with `in` flattened in CHW order.
   static void pack(const PackSources& sources, std::byte* storage) {
-    pack_linear_weights(In::pixels, In::channels, out_features, has_bias ? sources.values(1) : nullptr,
-                        sources.values(0), reinterpret_cast<float*>(storage), bias_offset);
+    pack_linear_weights(In::pixels, In::channels, out_features,
+                        has_bias ? sources.values(1) : nullptr, sources.values(0),
+                        reinterpret_cast<float*>(storage), bias_offset);
   }
 
   static constexpr kernels::KernelRecord kernel_record = kernels::linear::choose();
@@ -120,8 +123,8 @@ struct BoundLinear : LinearInfo<Spec, In> {
     parallel_ranges(context, static_cast<std::size_t>(kernels::linear::panels(out_features)), 4,
                     [&](std::size_t first, std::size_t last) {
                       kernels::linear::run_panels<kernel_record, activation>(
-                          static_cast<int>(first), static_cast<int>(last), in_features, out_features, in, weights,
-                          bias, out);
+                          static_cast<int>(first), static_cast<int>(last), in_features,
+                          out_features, in, weights, bias, out);
                     });
   }
 };

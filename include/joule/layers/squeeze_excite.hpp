@@ -22,8 +22,9 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
-#include "joule/core/precision.hpp"
 #include "joule/core/make_divisible.hpp"
+#include "joule/core/precision.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/tensor_spec.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
@@ -32,7 +33,6 @@
 #include "joule/kernels/kernel_record.hpp"
 #include "joule/kernels/linear/dispatch.hpp"
 #include "joule/kernels/pool/dispatch.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -62,16 +62,17 @@ constexpr SqueezeSpec to_squeeze_spec(SqueezeSpec spec) { return spec; }
 /// torchvision's fc1 [S][C][1][1], fc1 bias, fc2 [C][S][1][1], fc2 bias (sources 0..3) into fc1
 /// [C][S] and fc2 [S][C] with their biases at the given offsets.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_squeeze_excite_weights(int channels, int squeezed, const PackSources& sources,
-                                                          float* storage, std::size_t fc1_bias_offset,
-                                                          std::size_t fc2_offset, std::size_t fc2_bias_offset) {
+[[gnu::noinline]] inline void pack_squeeze_excite_weights(
+    int channels, int squeezed, const PackSources& sources, float* storage,
+    std::size_t fc1_bias_offset, std::size_t fc2_offset, std::size_t fc2_bias_offset) {
   using kernels::gemm::packed_index;
   const float* fc1 = sources.values(0);
   const float* fc2 = sources.values(2);
   for (int s = 0; s < squeezed; ++s)
     for (int c = 0; c < channels; ++c) {
       storage[packed_index(c, s, channels)] = fc1[static_cast<std::size_t>(s) * channels + c];
-      storage[fc2_offset + packed_index(s, c, squeezed)] = fc2[static_cast<std::size_t>(c) * squeezed + s];
+      storage[fc2_offset + packed_index(s, c, squeezed)] =
+          fc2[static_cast<std::size_t>(c) * squeezed + s];
     }
   for (int s = 0; s < squeezed; ++s) storage[fc1_bias_offset + s] = sources.values(1)[s];
   for (int c = 0; c < channels; ++c) storage[fc2_bias_offset + c] = sources.values(3)[c];
@@ -116,15 +117,18 @@ struct SqueezeExciteInfo : LeafBase {
 template <class Spec, ShapeType In>
 struct BoundSqueezeExcite : SqueezeExciteInfo<Spec, In> {
   using info = SqueezeExciteInfo<Spec, In>;
-  using typename info::activation;
-  using typename info::gate;
   using info::channels;
   using info::squeezed;
+  using typename info::activation;
+  using typename info::gate;
 
-  static constexpr std::size_t fc1_bias_offset = aligned_floats(kernels::gemm::packed_size(channels, squeezed));
+  static constexpr std::size_t fc1_bias_offset =
+      aligned_floats(kernels::gemm::packed_size(channels, squeezed));
   static constexpr std::size_t fc2_offset = fc1_bias_offset + kernels::gemm::padded_cols(squeezed);
-  static constexpr std::size_t fc2_bias_offset = fc2_offset + aligned_floats(kernels::gemm::packed_size(squeezed, channels));
-  static constexpr std::size_t weight_floats = fc2_bias_offset + kernels::gemm::padded_cols(channels);
+  static constexpr std::size_t fc2_bias_offset =
+      fc2_offset + aligned_floats(kernels::gemm::packed_size(squeezed, channels));
+  static constexpr std::size_t weight_floats =
+      fc2_bias_offset + kernels::gemm::padded_cols(channels);
   static constexpr std::size_t weight_bytes = weight_floats * sizeof(float);
 
   static constexpr std::size_t hidden_offset = aligned_floats(channels);
@@ -142,15 +146,16 @@ struct BoundSqueezeExcite : SqueezeExciteInfo<Spec, In> {
   };
 
   static void pack(const PackSources& sources, std::byte* storage) {
-    pack_squeeze_excite_weights(channels, squeezed, sources, reinterpret_cast<float*>(storage), fc1_bias_offset,
-                                fc2_offset, fc2_bias_offset);
+    pack_squeeze_excite_weights(channels, squeezed, sources, reinterpret_cast<float*>(storage),
+                                fc1_bias_offset, fc2_offset, fc2_bias_offset);
   }
 
   // Pooling, the two small layers and the rescale, each with its target's kernel.
   static constexpr kernels::KernelRecord pool_kernel = kernels::pool::choose();
   static constexpr kernels::KernelRecord linear_kernel = kernels::linear::choose();
   static constexpr kernels::KernelRecord scale_kernel = kernels::elementwise::choose_affine();
-  static constexpr kernels::KernelRecord kernel_record{.op = kernels::KernelOp::se, .impl = linear_kernel.impl};
+  static constexpr kernels::KernelRecord kernel_record{.op = kernels::KernelOp::se,
+                                                       .impl = linear_kernel.impl};
 
   static void run(const std::byte* storage, const float* in, float* out, std::byte* scratch_storage,
                   const RunContext& context) {
@@ -160,13 +165,13 @@ struct BoundSqueezeExcite : SqueezeExciteInfo<Spec, In> {
     float* hidden = scratch + hidden_offset;
     float* gates = scratch + gate_offset;
     kernels::pool::global_average<pool_kernel>(In::pixels, channels, in, pooled);
-    kernels::linear::run<linear_kernel, activation>(channels, squeezed, pooled, weights, weights + fc1_bias_offset,
-                                                    hidden);
+    kernels::linear::run<linear_kernel, activation>(channels, squeezed, pooled, weights,
+                                                    weights + fc1_bias_offset, hidden);
     kernels::linear::run<linear_kernel, gate>(squeezed, channels, hidden, weights + fc2_offset,
                                               weights + fc2_bias_offset, gates);
     parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
-      kernels::elementwise::scale_channels<scale_kernel>(last - first, channels, in + first * channels, gates,
-                                                         out + first * channels);
+      kernels::elementwise::scale_channels<scale_kernel>(
+          last - first, channels, in + first * channels, gates, out + first * channels);
     });
   }
 };

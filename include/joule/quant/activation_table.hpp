@@ -12,9 +12,9 @@
 
 #include <cstdint>
 
+#include "joule/core/target.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/quant/params.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -35,7 +35,8 @@ inline double exp_basic(double x) {
   constexpr double inv_ln2 = 1.44269504088896338700e+00;
   if (x > 700.0) x = 700.0;
   if (x < -700.0) x = -700.0;
-  const double k = exact(exact(x * inv_ln2) + 6755399441055744.0) - 6755399441055744.0;  // round half even
+  const double k =
+      exact(exact(x * inv_ln2) + 6755399441055744.0) - 6755399441055744.0;  // round half even
   const double r = exact(x - exact(k * ln2_hi)) - exact(k * ln2_lo);
   double sum = 1.0;
   double term = 1.0;
@@ -60,13 +61,17 @@ inline float activate_exact(float x) {
   if constexpr (std::is_same_v<Act, HardSwish> || std::is_same_v<Act, HardSigmoid>) {
     float t = exact(x + 3.0f);
     t = t < 0.0f ? 0.0f : (t > 6.0f ? 6.0f : t);
-    if constexpr (std::is_same_v<Act, HardSwish>) return exact(exact(x * t) / 6.0f);
-    else return exact(t / 6.0f);
+    if constexpr (std::is_same_v<Act, HardSwish>)
+      return exact(exact(x * t) / 6.0f);
+    else
+      return exact(t / 6.0f);
   } else if constexpr (std::is_same_v<Act, Sigmoid> || std::is_same_v<Act, SiLU>) {
     const float e = static_cast<float>(exp_basic(-static_cast<double>(x)));
     const float sigmoid = exact(1.0f / exact(1.0f + e));
-    if constexpr (std::is_same_v<Act, SiLU>) return exact(x * sigmoid);
-    else return sigmoid;
+    if constexpr (std::is_same_v<Act, SiLU>)
+      return exact(x * sigmoid);
+    else
+      return sigmoid;
   } else {
     return Act::apply(x);
   }
@@ -75,8 +80,9 @@ inline float activate_exact(float x) {
 
 /// Whether Act runs as a table in int8 (otherwise it is a clamp).
 template <Activation Act>
-inline constexpr bool needs_table = std::is_same_v<Act, HardSwish> || std::is_same_v<Act, HardSigmoid> ||
-                                    std::is_same_v<Act, SiLU> || std::is_same_v<Act, Sigmoid>;
+inline constexpr bool needs_table =
+    std::is_same_v<Act, HardSwish> || std::is_same_v<Act, HardSigmoid> ||
+    std::is_same_v<Act, SiLU> || std::is_same_v<Act, Sigmoid>;
 
 /// The int8 range a clamp activation leaves of the output (Identity: all of it; ReLU: from the
 /// zero point; ReLU6: up to the value of 6 as well). With relu6_as_relu, ReLU6 clamps as ReLU (the
@@ -104,10 +110,10 @@ inline Clamp clamp_for(QuantParams out, bool relu6_as_relu = false) {
   return clamp;
 }
 
-/// table[q + 128] = the int8 value, with parameters `out`, of y = Act(in.scale * (q - in.zero_point)),
-/// as QNNPACK builds its activation tables (so that PyTorch-quantized models give PyTorch's
-/// integers): rint(clamp((1 / out.scale) * y + (out.zero_point + 128), 0, 255)) - 128, the zero
-/// point added in float before rounding, as the uint8 number PyTorch holds.
+/// table[q + 128] = the int8 value, with parameters `out`, of y = Act(in.scale * (q -
+/// in.zero_point)), as QNNPACK builds its activation tables (so that PyTorch-quantized models give
+/// PyTorch's integers): rint(clamp((1 / out.scale) * y + (out.zero_point + 128), 0, 255)) - 128,
+/// the zero point added in float before rounding, as the uint8 number PyTorch holds.
 template <Activation Act>
 inline void build_table(QuantParams in, QuantParams out, std::int8_t* table) {
   const float inverse = 1.0f / out.scale;
@@ -117,7 +123,8 @@ inline void build_table(QuantParams in, QuantParams out, std::int8_t* table) {
     float v = detail::exact(detail::exact(inverse * detail::activate_exact<Act>(x)) + zero);
     v = v > 255.0f ? 255.0f : v;
     v = v >= 0.0f ? v : 0.0f;
-    table[q - q_min] = static_cast<std::int8_t>(static_cast<std::int32_t>(round_half_even(v)) + q_min);
+    table[q - q_min] =
+        static_cast<std::int8_t>(static_cast<std::int32_t>(round_half_even(v)) + q_min);
   }
 }
 

@@ -12,12 +12,12 @@
 #include <string_view>
 
 #include "joule/core/leaf.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/elementwise/int8_reference.hpp"
 #include "joule/kernels/kernel_record.hpp"
 #include "joule/layers/add.hpp"
 #include "joule/quant/int8.hpp"
 #include "joule/quant/output_stage.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -26,7 +26,8 @@ namespace joule::inline JOULE_TARGET::quant {
 /// larger r (so that its multiplier has 22 bits), multipliers rint(r * 2^shift). The shift is kept
 /// in [13, 31], QNNPACK's range (ratios from 2^-10 to 2^8); outside it the multipliers are
 /// clamped to 2^22 - 1, and such a sum saturates anyway.
-inline kernels::elementwise::Int8AddParams add_params(QuantParams a, QuantParams b, QuantParams out) {
+inline kernels::elementwise::Int8AddParams add_params(QuantParams a, QuantParams b,
+                                                      QuantParams out) {
   const float ra = a.scale / out.scale;
   const float rb = b.scale / out.scale;
   const float larger = ra > rb ? ra : rb;
@@ -36,7 +37,8 @@ inline kernels::elementwise::Int8AddParams add_params(QuantParams a, QuantParams
   int shift = 21 - exponent;
   shift = shift < 13 ? 13 : (shift > 31 ? 31 : shift);
   const auto multiplier = [&](float r) {
-    const double scaled = std::nearbyint(static_cast<double>(r) * static_cast<double>(std::int64_t{1} << shift));
+    const double scaled =
+        std::nearbyint(static_cast<double>(r) * static_cast<double>(std::int64_t{1} << shift));
     return static_cast<std::int32_t>(scaled > 4194303.0 ? 4194303.0 : scaled);
   };
   kernels::elementwise::Int8AddParams p;
@@ -57,8 +59,8 @@ struct QuantizedAdd : LeafBase {
   static constexpr DType output_dtype = DType::i8;
   static constexpr std::string_view kind = "Add";
   static constexpr std::array<std::string_view, 1> part_names{"skip_add"};
-  static constexpr std::array<TensorSpec, 2> tensors{TensorSpec{"scale", 0, 0, {}, DType::f32},
-                                                     TensorSpec{"zero_point", 0, 0, {}, DType::i32}};
+  static constexpr std::array<TensorSpec, 2> tensors{
+      TensorSpec{"scale", 0, 0, {}, DType::f32}, TensorSpec{"zero_point", 0, 0, {}, DType::i32}};
   static constexpr int output_quantization = 0;
   static constexpr bool closes_residual = true;
   static constexpr std::size_t weight_bytes = sizeof(kernels::elementwise::Int8AddParams);
@@ -77,7 +79,8 @@ struct QuantizedAdd : LeafBase {
     std::memcpy(storage, &p, sizeof p);
   }
 
-  static void run(const std::byte* storage, const std::int8_t* a, const std::int8_t* b, std::int8_t* out) {
+  static void run(const std::byte* storage, const std::int8_t* a, const std::int8_t* b,
+                  std::int8_t* out) {
     kernels::elementwise::Int8AddParams p;
     std::memcpy(&p, storage, sizeof p);
     kernels::elementwise::add_int8(S::size, a, b, p, out);

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "joule/core/status.hpp"
+#include "joule/core/target.hpp"
 #include "joule/graph/arena_plan.hpp"
 #include "joule/graph/bind.hpp"
 #include "joule/io/tensor_store.hpp"
@@ -42,7 +43,6 @@
 #include "joule/quant/activation_table.hpp"
 #include "joule/quant/params.hpp"
 #include "joule/quant/quantized.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -123,8 +123,8 @@ void apply_activation(float* values, std::size_t count) {
 
 /// Pooling keeps its input's quantization: nothing to observe.
 template <ShapeType In>
-void observe_leaf(const BoundGlobalAvgPool<In>*, const std::byte* w, const float* in, float* out, std::byte* scratch,
-                  ObservationSink&) {
+void observe_leaf(const BoundGlobalAvgPool<In>*, const std::byte* w, const float* in, float* out,
+                  std::byte* scratch, ObservationSink&) {
   BoundGlobalAvgPool<In>::run(w, in, out, scratch, RunContext{});
 }
 
@@ -144,30 +144,30 @@ void observe_with_activation(const std::byte* w, const float* in, float* out, st
 }
 
 template <class Spec, ShapeType In>
-void observe_leaf(const BoundConv<Spec, In>*, const std::byte* w, const float* in, float* out, std::byte* scratch,
-                  ObservationSink& sink) {
-  observe_with_activation<BoundConv<Spec, In>, BoundConv<WithActivation<Spec, Identity>, In>>(w, in, out, scratch,
-                                                                                             sink);
+void observe_leaf(const BoundConv<Spec, In>*, const std::byte* w, const float* in, float* out,
+                  std::byte* scratch, ObservationSink& sink) {
+  observe_with_activation<BoundConv<Spec, In>, BoundConv<WithActivation<Spec, Identity>, In>>(
+      w, in, out, scratch, sink);
 }
 
 template <class Spec, ShapeType In>
-void observe_leaf(const BoundLinear<Spec, In>*, const std::byte* w, const float* in, float* out, std::byte* scratch,
-                  ObservationSink& sink) {
-  observe_with_activation<BoundLinear<Spec, In>, BoundLinear<WithActivation<Spec, Identity>, In>>(w, in, out, scratch,
-                                                                                                 sink);
+void observe_leaf(const BoundLinear<Spec, In>*, const std::byte* w, const float* in, float* out,
+                  std::byte* scratch, ObservationSink& sink) {
+  observe_with_activation<BoundLinear<Spec, In>, BoundLinear<WithActivation<Spec, Identity>, In>>(
+      w, in, out, scratch, sink);
 }
 
 /// Squeeze-excite: fc1's output (and its activation's input before a table), fc2's output (the
 /// gate's input), the gate, and the rescaled output.
 template <class Spec, ShapeType In>
-void observe_leaf(const BoundSqueezeExcite<Spec, In>*, const std::byte* storage, const float* in, float* out,
-                  std::byte*, ObservationSink& sink) {
+void observe_leaf(const BoundSqueezeExcite<Spec, In>*, const std::byte* storage, const float* in,
+                  float* out, std::byte*, ObservationSink& sink) {
   using L = BoundSqueezeExcite<Spec, In>;
   const float* w = reinterpret_cast<const float*>(storage);
   std::vector<float> pooled(L::channels), hidden(L::squeezed), gates(L::channels);
   kernels::pool::global_average_reference(In::pixels, L::channels, in, pooled.data());
-  kernels::linear::reference<Identity>(L::channels, L::squeezed, pooled.data(), w, w + L::fc1_bias_offset,
-                                       hidden.data());
+  kernels::linear::reference<Identity>(L::channels, L::squeezed, pooled.data(), w,
+                                       w + L::fc1_bias_offset, hidden.data());
   if constexpr (needs_table<typename L::activation>) sink(hidden.data(), hidden.size());
   apply_activation<typename L::activation>(hidden.data(), hidden.size());
   sink(hidden.data(), hidden.size());
@@ -177,17 +177,21 @@ void observe_leaf(const BoundSqueezeExcite<Spec, In>*, const std::byte* storage,
   apply_activation<typename L::gate>(gates.data(), gates.size());
   sink(gates.data(), gates.size());
   for (std::size_t p = 0; p < In::pixels; ++p)
-    for (int c = 0; c < L::channels; ++c) out[p * L::channels + c] = in[p * L::channels + c] * gates[c];
+    for (int c = 0; c < L::channels; ++c)
+      out[p * L::channels + c] = in[p * L::channels + c] * gates[c];
   sink(out, In::size);
 }
 
 template <class Leaf>
-void observe(const std::byte* w, const float* in, float* out, std::byte* scratch, ObservationSink& sink);
+void observe(const std::byte* w, const float* in, float* out, std::byte* scratch,
+             ObservationSink& sink);
 
 /// The fused block, unfused: each convolution as on its own, then the residual sum.
-template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
-void observe_leaf(const BoundFusedInvertedResidual<In, Expand, Depthwise, Project, ResidualAdd, Names>*,
-                  const std::byte* storage, const float* in, float* out, std::byte*, ObservationSink& sink) {
+template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd,
+          FusedNames Names>
+void observe_leaf(
+    const BoundFusedInvertedResidual<In, Expand, Depthwise, Project, ResidualAdd, Names>*,
+    const std::byte* storage, const float* in, float* out, std::byte*, ObservationSink& sink) {
   using L = BoundFusedInvertedResidual<In, Expand, Depthwise, Project, ResidualAdd, Names>;
   std::vector<float> expanded;
   const float* depthwise_in = in;
@@ -197,9 +201,11 @@ void observe_leaf(const BoundFusedInvertedResidual<In, Expand, Depthwise, Projec
     depthwise_in = expanded.data();
   }
   std::vector<float> depthwise(Depthwise::output::size);
-  observe<Depthwise>(storage + L::depthwise_offset * sizeof(float), depthwise_in, depthwise.data(), nullptr, sink);
+  observe<Depthwise>(storage + L::depthwise_offset * sizeof(float), depthwise_in, depthwise.data(),
+                     nullptr, sink);
   if constexpr (L::project) {
-    observe<Project>(storage + L::project_offset * sizeof(float), depthwise.data(), out, nullptr, sink);
+    observe<Project>(storage + L::project_offset * sizeof(float), depthwise.data(), out, nullptr,
+                     sink);
     if constexpr (ResidualAdd) {
       for (std::size_t i = 0; i < In::size; ++i) out[i] += in[i];
       sink(out, In::size);
@@ -211,8 +217,11 @@ void observe_leaf(const BoundFusedInvertedResidual<In, Expand, Depthwise, Projec
 
 /// Any leaf: its own overload, or else run it and observe its output.
 template <class Leaf>
-void observe(const std::byte* w, const float* in, float* out, std::byte* scratch, ObservationSink& sink) {
-  if constexpr (requires { observe_leaf(static_cast<const Leaf*>(nullptr), w, in, out, scratch, sink); }) {
+void observe(const std::byte* w, const float* in, float* out, std::byte* scratch,
+             ObservationSink& sink) {
+  if constexpr (requires {
+                  observe_leaf(static_cast<const Leaf*>(nullptr), w, in, out, scratch, sink);
+                }) {
     observe_leaf(static_cast<const Leaf*>(nullptr), w, in, out, scratch, sink);
   } else {
     Leaf::run(w, in, out, scratch, RunContext{});
@@ -226,7 +235,8 @@ struct ObservingRunner {
 
   template <class Leaf>
   void leaf(const std::byte* weights, const std::byte* in, std::byte* out, std::byte* scratch) {
-    observe<Leaf>(weights, reinterpret_cast<const float*>(in), reinterpret_cast<float*>(out), scratch, sink);
+    observe<Leaf>(weights, reinterpret_cast<const float*>(in), reinterpret_cast<float*>(out),
+                  scratch, sink);
   }
   template <class AddOp>
   void add(const std::byte* weights, const std::byte* a, const std::byte* b, std::byte* out) {
@@ -246,7 +256,8 @@ std::vector<std::string> activation_names() {
   Quantized<Net>::visit([&](const NodeInfo& node) {
     if (!node.leaf) return;
     for (const TensorSpec& spec : node.tensors)
-      if (spec.name == "scale") names.emplace_back(tensor_name(node.path, node.part_names[spec.part], "").view());
+      if (spec.name == "scale")
+        names.emplace_back(tensor_name(node.path, node.part_names[spec.part], "").view());
   });
   return names;
 }
@@ -254,7 +265,8 @@ std::vector<std::string> activation_names() {
 template <class Net>
 class Calibrator {
  public:
-  explicit Calibrator(std::span<const std::byte, Net::weight_bytes> float_weights, CalibrationOptions options = {})
+  explicit Calibrator(std::span<const std::byte, Net::weight_bytes> float_weights,
+                      CalibrationOptions options = {})
       : weights_(float_weights.data()),
         options_(options),
         names_(activation_names<Net>()),
@@ -287,13 +299,15 @@ class Calibrator {
 
   /// NAME.scale (float, shape []) and NAME.zero_point (int32, shape []) for every tensor.
   Status write_params(io::TensorStore& out) {
-    if (inputs_ == 0) return Status::error(ErrorCode::invalid_argument, "calibration: no inputs were added");
+    if (inputs_ == 0)
+      return Status::error(ErrorCode::invalid_argument, "calibration: no inputs were added");
     for (std::size_t i = 0; i < names_.size(); ++i) {
       float low = 0.0f, high = 0.0f;
       observed_[i].range(options_.percentile, low, high);
       if (!std::isfinite(low) || !std::isfinite(high)) {
         return Status::error(ErrorCode::invalid_value, "calibration: tensor '")
-            .append(names_[i]).append("' took non-finite values");
+            .append(names_[i])
+            .append("' took non-finite values");
       }
       const QuantParams p = params_for_range(low, high);
       out.add_scalar(names_[i] + ".scale", p.scale);

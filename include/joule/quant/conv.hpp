@@ -24,6 +24,7 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/conv/int8_reference.hpp"
 #include "joule/kernels/depthwise/int8_reference.hpp"
 #include "joule/kernels/kernel_record.hpp"
@@ -32,12 +33,12 @@
 #include "joule/quant/int8.hpp"
 #include "joule/quant/output_stage.hpp"
 #include "joule/quant/weight_quantizer.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
 /// The tensors of a quantized convolution or linear layer, in order: weight, weight_scale, [bias],
-/// scale, zero_point, [activation scale, zero_point]. `weight` is the weight's TensorSpec with int8.
+/// scale, zero_point, [activation scale, zero_point]. `weight` is the weight's TensorSpec with
+/// int8.
 template <bool Bias, bool Table>
 constexpr auto quantized_tensors(TensorSpec weight, int activation_part) {
   const int out = static_cast<int>(weight.dims[0]);
@@ -85,8 +86,9 @@ OutputStageSources output_stage_sources(const PackSources& sources) {
 /// OIHW int8 weights into the [kh x kw x in/groups][out] matrix (panels when `panels`, else plain
 /// [kh][kw][channels] for depthwise), as float32 packing lays them out.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_int8_conv_weights(int out_channels, int in_per_group, int kernel, bool panels,
-                                                     const std::int8_t* weight, std::int8_t* packed) {
+[[gnu::noinline]] inline void pack_int8_conv_weights(int out_channels, int in_per_group, int kernel,
+                                                     bool panels, const std::int8_t* weight,
+                                                     std::int8_t* packed) {
   const int rows = kernel * kernel * in_per_group;
   for (int o = 0; o < out_channels; ++o)
     for (int i = 0; i < in_per_group; ++i)
@@ -95,21 +97,22 @@ OutputStageSources output_stage_sources(const PackSources& sources) {
           const int row = (ky * kernel + kx) * in_per_group + i;
           const std::size_t at = panels ? kernels::gemm::packed_index(row, o, rows)
                                         : static_cast<std::size_t>(row) * out_channels + o;
-          packed[at] = weight[(static_cast<std::size_t>(o) * in_per_group + i) * kernel * kernel + ky * kernel + kx];
+          packed[at] = weight[(static_cast<std::size_t>(o) * in_per_group + i) * kernel * kernel +
+                              ky * kernel + kx];
         }
 }
 
 template <class Spec, ShapeType In>
 struct QuantizedConv : ConvInfo<Spec, In> {
   using info = ConvInfo<Spec, In>;
-  using typename info::activation;
-  using typename info::output;
   using info::has_bias;
   using info::in_per_group;
   using info::kernel;
   using info::options;
   using info::out_channels;
   using info::weight_count;
+  using typename info::activation;
+  using typename info::output;
 
   static constexpr DType input_dtype = DType::i8;
   static constexpr DType output_dtype = DType::i8;
@@ -125,12 +128,14 @@ struct QuantizedConv : ConvInfo<Spec, In> {
       return std::array<std::string_view, 2>{"", "activation"};
     }
   }();
-  static constexpr auto tensors = quantized_tensors<has_bias, table>(info::tensors[0], with_batch_norm ? 2 : 1);
+  static constexpr auto tensors =
+      quantized_tensors<has_bias, table>(info::tensors[0], with_batch_norm ? 2 : 1);
   static constexpr int output_quantization = index::final_output;
 
   static constexpr bool panels = Spec::conv_kind != ConvKind::depthwise;
   static constexpr std::size_t weight_elements =
-      panels ? kernels::gemm::packed_size(kernel * kernel * in_per_group, out_channels) : weight_count;
+      panels ? kernels::gemm::packed_size(kernel * kernel * in_per_group, out_channels)
+             : weight_count;
   static constexpr std::size_t stage_offset = aligned_bytes(weight_elements);
   static constexpr std::size_t weight_bytes = stage_offset + stage::bytes;
 
@@ -151,7 +156,8 @@ struct QuantizedConv : ConvInfo<Spec, In> {
 
   /// PyTorch's OIHW int8 weights into joule's layout (as pack_conv_weights lays out floats).
   static void pack(const PackSources& sources, std::byte* storage) {
-    pack_int8_conv_weights(out_channels, in_per_group, kernel, panels, sources.values<std::int8_t>(index::weight),
+    pack_int8_conv_weights(out_channels, in_per_group, kernel, panels,
+                           sources.values<std::int8_t>(index::weight),
                            reinterpret_cast<std::int8_t*>(storage));
     stage::pack(output_stage_sources<has_bias, table>(sources), storage + stage_offset);
   }
@@ -159,11 +165,12 @@ struct QuantizedConv : ConvInfo<Spec, In> {
   /// Made from the float convolution's tensors: weight and BatchNorm (folded), or weight and bias.
   static constexpr auto float_tensors = info::tensors;
   static void quantize(const PackSources& floats, void* const* outputs) {
-    quantize_weights_of(WeightQuantizing{out_channels, static_cast<std::size_t>(in_per_group) * kernel * kernel,
-                                         options.norm, pow10(options.bn_eps_log10)},
-                        floats, static_cast<std::int8_t*>(outputs[index::weight]),
-                        static_cast<float*>(outputs[index::weight_scale]),
-                        has_bias ? static_cast<float*>(outputs[index::bias]) : nullptr);
+    quantize_weights_of(
+        WeightQuantizing{out_channels, static_cast<std::size_t>(in_per_group) * kernel * kernel,
+                         options.norm, pow10(options.bn_eps_log10)},
+        floats, static_cast<std::int8_t*>(outputs[index::weight]),
+        static_cast<float*>(outputs[index::weight_scale]),
+        has_bias ? static_cast<float*>(outputs[index::bias]) : nullptr);
   }
 
   static void run(const std::byte* storage, const std::int8_t* in, std::int8_t* out, std::byte*,
@@ -173,16 +180,17 @@ struct QuantizedConv : ConvInfo<Spec, In> {
     const std::int32_t zero_point = stage::header(storage + stage_offset).input_zero_point;
     if constexpr (Spec::conv_kind == ConvKind::pointwise) {
       parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
-        kernels::pointwise::reference_int8(first, last, 0, out_channels, In::channels, out_channels, in, zero_point,
-                                           weights, out_stage, out);
+        kernels::pointwise::reference_int8(first, last, 0, out_channels, In::channels, out_channels,
+                                           in, zero_point, weights, out_stage, out);
       });
     } else {
       parallel_ranges(context, output::height, 1, [&](std::size_t first, std::size_t last) {
         if constexpr (Spec::conv_kind == ConvKind::depthwise) {
-          kernels::depthwise::reference_int8(info::geometry, in, zero_point, weights, out_stage, out, int(first),
-                                             int(last));
+          kernels::depthwise::reference_int8(info::geometry, in, zero_point, weights, out_stage,
+                                             out, int(first), int(last));
         } else {
-          kernels::conv::reference_int8(info::geometry, in, zero_point, weights, out_stage, out, int(first), int(last));
+          kernels::conv::reference_int8(info::geometry, in, zero_point, weights, out_stage, out,
+                                        int(first), int(last));
         }
       });
     }

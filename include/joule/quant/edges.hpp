@@ -12,11 +12,11 @@
 
 #include "joule/core/layer.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/elementwise/int8_reference.hpp"
 #include "joule/kernels/kernel_record.hpp"
 #include "joule/quant/int8.hpp"
 #include "joule/quant/output_stage.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -33,20 +33,23 @@ struct BoundQuantizeInput : LeafBase {
   static constexpr DType output_dtype = DType::i8;
   static constexpr std::string_view kind = "Quantize";
   static constexpr std::array<std::string_view, 1> part_names{""};
-  static constexpr std::array<TensorSpec, 2> tensors{TensorSpec{"scale", 0, 0, {}, DType::f32},
-                                                     TensorSpec{"zero_point", 0, 0, {}, DType::i32}};
+  static constexpr std::array<TensorSpec, 2> tensors{
+      TensorSpec{"scale", 0, 0, {}, DType::f32}, TensorSpec{"zero_point", 0, 0, {}, DType::i32}};
   static constexpr int output_quantization = 0;
   static constexpr std::size_t weight_bytes = sizeof(EdgeStorage);
-  static constexpr Cost cost = {.activation_read_bytes = In::size * sizeof(float), .activation_write_bytes = In::size};
-  static constexpr kernels::KernelRecord kernel_record{
-      .dtype = DType::i8, .op = kernels::KernelOp::quantize, .impl = kernels::KernelImpl::reference};
+  static constexpr Cost cost = {.activation_read_bytes = In::size * sizeof(float),
+                                .activation_write_bytes = In::size};
+  static constexpr kernels::KernelRecord kernel_record{.dtype = DType::i8,
+                                                       .op = kernels::KernelOp::quantize,
+                                                       .impl = kernels::KernelImpl::reference};
 
   static void pack(const PackSources& sources, std::byte* storage) {
     const QuantParams p = params_at(sources, 0);
     const EdgeStorage s{1.0f / p.scale, p.zero_point};
     std::memcpy(storage, &s, sizeof s);
   }
-  static void run(const std::byte* storage, const float* in, std::int8_t* out, std::byte*, const RunContext&) {
+  static void run(const std::byte* storage, const float* in, std::int8_t* out, std::byte*,
+                  const RunContext&) {
     EdgeStorage s;
     std::memcpy(&s, storage, sizeof s);
     kernels::elementwise::quantize(In::size, in, s.scale, s.zero_point, out);
@@ -61,15 +64,18 @@ struct BoundDequantizeOutput : LeafBase {
   static constexpr DType output_dtype = DType::f32;
   static constexpr std::string_view kind = "Dequantize";
   static constexpr std::size_t weight_bytes = sizeof(EdgeStorage);
-  static constexpr Cost cost = {.activation_read_bytes = In::size, .activation_write_bytes = In::size * sizeof(float)};
-  static constexpr kernels::KernelRecord kernel_record{
-      .dtype = DType::i8, .op = kernels::KernelOp::dequantize, .impl = kernels::KernelImpl::reference};
+  static constexpr Cost cost = {.activation_read_bytes = In::size,
+                                .activation_write_bytes = In::size * sizeof(float)};
+  static constexpr kernels::KernelRecord kernel_record{.dtype = DType::i8,
+                                                       .op = kernels::KernelOp::dequantize,
+                                                       .impl = kernels::KernelImpl::reference};
 
   static void pack(const PackSources& sources, std::byte* storage) {
     const EdgeStorage s{sources.input->scale, sources.input->zero_point};
     std::memcpy(storage, &s, sizeof s);
   }
-  static void run(const std::byte* storage, const std::int8_t* in, float* out, std::byte*, const RunContext&) {
+  static void run(const std::byte* storage, const std::int8_t* in, float* out, std::byte*,
+                  const RunContext&) {
     EdgeStorage s;
     std::memcpy(&s, storage, sizeof s);
     kernels::elementwise::dequantize(In::size, in, s.scale, s.zero_point, out);

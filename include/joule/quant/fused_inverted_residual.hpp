@@ -18,6 +18,7 @@
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/target.hpp"
 #include "joule/core/text.hpp"
 #include "joule/kernels/depthwise/int8_reference.hpp"
 #include "joule/kernels/elementwise/int8_reference.hpp"
@@ -28,7 +29,6 @@
 #include "joule/quant/add.hpp"
 #include "joule/quant/conv.hpp"
 #include "joule/quant/int8.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -63,13 +63,15 @@ constexpr auto fused_part_texts() {
 
 /// Expand, Project: bound int8 Pointwise layers or joule::detail::NoLayer; Depthwise: a bound int8
 /// DepthwiseConv.
-template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
-struct QuantizedFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, Depthwise, Project, ResidualAdd, Names> {
+template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd,
+          FusedNames Names>
+struct QuantizedFusedInvertedResidual
+    : FusedInvertedResidualInfo<In, Expand, Depthwise, Project, ResidualAdd, Names> {
   using info = FusedInvertedResidualInfo<In, Expand, Depthwise, Project, ResidualAdd, Names>;
-  using typename info::output;
   using info::expand;
   using info::project;
   using info::shape;
+  using typename info::output;
 
   static constexpr DType input_dtype = DType::i8;
   static constexpr DType output_dtype = DType::i8;
@@ -110,57 +112,66 @@ struct QuantizedFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, De
   }();
   static constexpr int output_quantization =
       ResidualAdd ? static_cast<int>(add_tensor)
-      : project   ? static_cast<int>(expand_tensors + depthwise_tensors) + Project::output_quantization
-                  : static_cast<int>(expand_tensors) + Depthwise::output_quantization;
+      : project
+          ? static_cast<int>(expand_tensors + depthwise_tensors) + Project::output_quantization
+          : static_cast<int>(expand_tensors) + Depthwise::output_quantization;
 
   static constexpr std::size_t expand_offset = 0;
   static constexpr std::size_t depthwise_offset = aligned_bytes(Expand::weight_bytes);
-  static constexpr std::size_t project_offset = depthwise_offset + aligned_bytes(Depthwise::weight_bytes);
+  static constexpr std::size_t project_offset =
+      depthwise_offset + aligned_bytes(Depthwise::weight_bytes);
   static constexpr std::size_t add_offset = project_offset + aligned_bytes(Project::weight_bytes);
   static constexpr std::size_t weight_bytes =
       add_offset + (ResidualAdd ? sizeof(kernels::elementwise::Int8AddParams) : 0);
 
   // The walk's ring and depthwise rows, then (with the residual) the projected tile before the sum.
-  static constexpr std::size_t walk_bytes = aligned_bytes(kernels::fused::scratch_elements(shape, 1));
-  static constexpr std::size_t tile_bytes =
-      ResidualAdd ? static_cast<std::size_t>(shape.tile_rows) * shape.depthwise.out_width * shape.out_channels : 0;
+  static constexpr std::size_t walk_bytes =
+      aligned_bytes(kernels::fused::scratch_elements(shape, 1));
+  static constexpr std::size_t tile_bytes = ResidualAdd
+                                                ? static_cast<std::size_t>(shape.tile_rows) *
+                                                      shape.depthwise.out_width * shape.out_channels
+                                                : 0;
   static constexpr std::size_t scratch_bytes = walk_bytes + tile_bytes;
 
   static constexpr Cost cost = {
       .params = info::params,
       .macs = info::macs,
-      .weight_bytes = Expand::cost.weight_bytes + Depthwise::cost.weight_bytes + Project::cost.weight_bytes,
+      .weight_bytes =
+          Expand::cost.weight_bytes + Depthwise::cost.weight_bytes + Project::cost.weight_bytes,
       .activation_read_bytes = (ResidualAdd ? 2 : 1) * In::size,
       .activation_write_bytes = output::size,
   };
 
-  static constexpr kernels::KernelRecord kernel_record{.dtype = DType::i8,
-                                                       .op = kernels::KernelOp::mbconv_fused,
-                                                       .impl = kernels::KernelImpl::reference,
-                                                       .kernel = static_cast<std::uint8_t>(shape.depthwise.kernel_width),
-                                                       .stride = static_cast<std::uint8_t>(shape.depthwise.stride_width),
-                                                       .expand = expand,
-                                                       .project = project};
+  static constexpr kernels::KernelRecord kernel_record{
+      .dtype = DType::i8,
+      .op = kernels::KernelOp::mbconv_fused,
+      .impl = kernels::KernelImpl::reference,
+      .kernel = static_cast<std::uint8_t>(shape.depthwise.kernel_width),
+      .stride = static_cast<std::uint8_t>(shape.depthwise.stride_width),
+      .expand = expand,
+      .project = project};
 
   /// Each convolution packs with the quantization of what it reads.
   static void pack(const PackSources& sources, std::byte* storage) {
     PackSources part = sources;
     QuantParams between[2]{};
-    const auto next = [&](std::size_t first, std::size_t count, int output_index, auto pack_one, std::byte* at,
-                          QuantParams& out) {
+    const auto next = [&](std::size_t first, std::size_t count, int output_index, auto pack_one,
+                          std::byte* at, QuantParams& out) {
       part.tensors = sources.tensors + first;
       part.count = count;
       pack_one(part, at);
       out = params_at(part, static_cast<std::size_t>(output_index));
       part.input = &out;
     };
-    if constexpr (expand) next(0, expand_tensors, Expand::output_quantization, &Expand::pack, storage + expand_offset, between[0]);
+    if constexpr (expand)
+      next(0, expand_tensors, Expand::output_quantization, &Expand::pack, storage + expand_offset,
+           between[0]);
     next(expand_tensors, depthwise_tensors, Depthwise::output_quantization, &Depthwise::pack,
          storage + depthwise_offset, between[1]);
     if constexpr (project) {
       QuantParams projected;
-      next(expand_tensors + depthwise_tensors, project_tensors, Project::output_quantization, &Project::pack,
-           storage + project_offset, projected);
+      next(expand_tensors + depthwise_tensors, project_tensors, Project::output_quantization,
+           &Project::pack, storage + project_offset, projected);
       if constexpr (ResidualAdd) {
         const auto p = add_params(*sources.input, projected, params_at(sources, add_tensor));
         std::memcpy(storage + add_offset, &p, sizeof p);
@@ -189,7 +200,8 @@ struct QuantizedFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, De
   }();
   static void quantize(const PackSources& floats, void* const* outputs) {
     PackSources part = floats;
-    const auto one = [&](std::size_t float_first, std::size_t float_count, std::size_t first, auto quantize_one) {
+    const auto one = [&](std::size_t float_first, std::size_t float_count, std::size_t first,
+                         auto quantize_one) {
       part.tensors = floats.tensors + float_first;
       part.count = float_count;
       quantize_one(part, outputs + first);
@@ -199,8 +211,8 @@ struct QuantizedFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, De
     if constexpr (expand) one(0, expand_floats, 0, &Expand::quantize);
     one(expand_floats, depthwise_floats, expand_tensors, &Depthwise::quantize);
     if constexpr (project)
-      one(expand_floats + depthwise_floats, Project::float_tensors.size(), expand_tensors + depthwise_tensors,
-          &Project::quantize);
+      one(expand_floats + depthwise_floats, Project::float_tensors.size(),
+          expand_tensors + depthwise_tensors, &Project::quantize);
   }
 
   struct Ops {
@@ -217,24 +229,27 @@ struct QuantizedFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, De
     void expand(std::size_t pixels, const std::int8_t* in, std::int8_t* out) const {
       if constexpr (!std::is_same_v<Expand, joule::detail::NoLayer>) {
         const std::byte* at = storage + expand_offset;
-        kernels::pointwise::reference_int8(0, pixels, 0, shape.depthwise.in_channels, shape.in_channels,
-                                           shape.depthwise.in_channels, in, input_zero_point<Expand>(at),
-                                           weights<Expand>(at), Expand::stage::stage(at + Expand::stage_offset), out);
+        kernels::pointwise::reference_int8(0, pixels, 0, shape.depthwise.in_channels,
+                                           shape.in_channels, shape.depthwise.in_channels, in,
+                                           input_zero_point<Expand>(at), weights<Expand>(at),
+                                           Expand::stage::stage(at + Expand::stage_offset), out);
       }
     }
     void depthwise_row(const std::int8_t* const* rows, std::int8_t* out_row) const {
       const std::byte* at = storage + depthwise_offset;
-      kernels::depthwise::reference_row_int8(shape.depthwise, rows, input_zero_point<Depthwise>(at),
-                                             weights<Depthwise>(at),
-                                             Depthwise::stage::stage(at + Depthwise::stage_offset), out_row);
+      kernels::depthwise::reference_row_int8(
+          shape.depthwise, rows, input_zero_point<Depthwise>(at), weights<Depthwise>(at),
+          Depthwise::stage::stage(at + Depthwise::stage_offset), out_row);
     }
-    void project(std::size_t pixels, const std::int8_t* in, const std::int8_t* residual, std::int8_t* out) const {
+    void project(std::size_t pixels, const std::int8_t* in, const std::int8_t* residual,
+                 std::int8_t* out) const {
       if constexpr (!std::is_same_v<Project, joule::detail::NoLayer>) {
         const std::byte* at = storage + project_offset;
         std::int8_t* target = residual ? tile : out;
-        kernels::pointwise::reference_int8(0, pixels, 0, shape.out_channels, shape.depthwise.in_channels,
-                                           shape.out_channels, in, input_zero_point<Project>(at), weights<Project>(at),
-                                           Project::stage::stage(at + Project::stage_offset), target);
+        kernels::pointwise::reference_int8(
+            0, pixels, 0, shape.out_channels, shape.depthwise.in_channels, shape.out_channels, in,
+            input_zero_point<Project>(at), weights<Project>(at),
+            Project::stage::stage(at + Project::stage_offset), target);
         if (residual) {
           kernels::elementwise::Int8AddParams p;
           std::memcpy(&p, storage + add_offset, sizeof p);
@@ -244,14 +259,16 @@ struct QuantizedFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, De
     }
   };
 
-  static void run(const std::byte* storage, const std::int8_t* in, std::int8_t* out, std::byte* scratch,
-                  const RunContext& context) {
-    parallel_parts(context, output::height, 1, [&](std::size_t part, std::size_t first, std::size_t last) {
-      std::byte* own = context.scratch_of(part, scratch);
-      const Ops ops{storage, reinterpret_cast<std::int8_t*>(own + walk_bytes)};
-      kernels::fused::inverted_residual_rows(shape, static_cast<int>(first), static_cast<int>(last), in, out,
-                                             reinterpret_cast<std::int8_t*>(own), ops);
-    });
+  static void run(const std::byte* storage, const std::int8_t* in, std::int8_t* out,
+                  std::byte* scratch, const RunContext& context) {
+    parallel_parts(
+        context, output::height, 1, [&](std::size_t part, std::size_t first, std::size_t last) {
+          std::byte* own = context.scratch_of(part, scratch);
+          const Ops ops{storage, reinterpret_cast<std::int8_t*>(own + walk_bytes)};
+          kernels::fused::inverted_residual_rows(shape, static_cast<int>(first),
+                                                 static_cast<int>(last), in, out,
+                                                 reinterpret_cast<std::int8_t*>(own), ops);
+        });
   }
 };
 
@@ -260,7 +277,9 @@ struct QuantizedFusedInvertedResidual : FusedInvertedResidualInfo<In, Expand, De
 namespace joule::inline JOULE_TARGET {
 template <>
 struct FusedInvertedResidualFor<Int8> {
-  template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd, FusedNames Names>
-  using type = quant::QuantizedFusedInvertedResidual<In, Expand, Depthwise, Project, ResidualAdd, Names>;
+  template <ShapeType In, class Expand, class Depthwise, class Project, bool ResidualAdd,
+            FusedNames Names>
+  using type =
+      quant::QuantizedFusedInvertedResidual<In, Expand, Depthwise, Project, ResidualAdd, Names>;
 };
 }  // namespace joule::inline JOULE_TARGET

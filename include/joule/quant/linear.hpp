@@ -13,6 +13,7 @@
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/kernel_record.hpp"
 #include "joule/kernels/pointwise/int8_reference.hpp"
 #include "joule/layers/linear.hpp"
@@ -20,18 +21,17 @@
 #include "joule/quant/int8.hpp"
 #include "joule/quant/output_stage.hpp"
 #include "joule/quant/weight_quantizer.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
 template <class Spec, ShapeType In>
 struct QuantizedLinear : LinearInfo<Spec, In> {
   using info = LinearInfo<Spec, In>;
-  using typename info::activation;
-  using typename info::output;
   using info::has_bias;
   using info::in_features;
   using info::out_features;
+  using typename info::activation;
+  using typename info::output;
 
   static constexpr DType input_dtype = DType::i8;
   static constexpr DType output_dtype = DType::i8;
@@ -43,7 +43,8 @@ struct QuantizedLinear : LinearInfo<Spec, In> {
   static constexpr auto tensors = quantized_tensors<has_bias, table>(info::tensors[0], 1);
   static constexpr int output_quantization = index::final_output;
 
-  static constexpr std::size_t stage_offset = aligned_bytes(kernels::gemm::packed_size(in_features, out_features));
+  static constexpr std::size_t stage_offset =
+      aligned_bytes(kernels::gemm::packed_size(in_features, out_features));
   static constexpr std::size_t weight_bytes = stage_offset + stage::bytes;
 
   static constexpr Cost cost = {
@@ -58,7 +59,8 @@ struct QuantizedLinear : LinearInfo<Spec, In> {
       .dtype = DType::i8, .op = kernels::KernelOp::linear, .impl = kernels::KernelImpl::reference};
 
   static void pack(const PackSources& sources, std::byte* storage) {
-    pack_linear_matrix(In::pixels, In::channels, out_features, sources.values<std::int8_t>(index::weight),
+    pack_linear_matrix(In::pixels, In::channels, out_features,
+                       sources.values<std::int8_t>(index::weight),
                        reinterpret_cast<std::int8_t*>(storage));
     stage::pack(output_stage_sources<has_bias, table>(sources), storage + stage_offset);
   }
@@ -81,9 +83,10 @@ struct QuantizedLinear : LinearInfo<Spec, In> {
     const std::size_t panels = static_cast<std::size_t>(kernels::linear::panels(out_features));
     parallel_ranges(context, panels, 4, [&](std::size_t first, std::size_t last) {
       const int first_output = static_cast<int>(first) * kernels::gemm::panel_width;
-      const int last_output = std::min(out_features, static_cast<int>(last) * kernels::gemm::panel_width);
-      kernels::pointwise::reference_int8(0, 1, first_output, last_output, in_features, out_features, in, zero_point,
-                                         weights, out_stage, out);
+      const int last_output =
+          std::min(out_features, static_cast<int>(last) * kernels::gemm::panel_width);
+      kernels::pointwise::reference_int8(0, 1, first_output, last_output, in_features, out_features,
+                                         in, zero_point, weights, out_stage, out);
     });
   }
 };

@@ -18,11 +18,11 @@
 #include "joule/core/alignment.hpp"
 #include "joule/core/pack_sources.hpp"
 #include "joule/core/quant_params.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/int8/requantize.hpp"
 #include "joule/quant/activation_table.hpp"
 #include "joule/quant/params.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -35,20 +35,20 @@ struct OutputStageHeader {
 
 /// What a layer's output stage is made from when packing.
 struct OutputStageSources {
-  QuantParams input;               // of the layer's input
-  const float* weight_scale;       // per output channel
-  const float* bias;               // per output channel, or null
-  QuantParams output;              // of the sums requantized (before a table activation)
-  QuantParams activation;          // of the activation's output (tables only)
+  QuantParams input;          // of the layer's input
+  const float* weight_scale;  // per output channel
+  const float* bias;          // per output channel, or null
+  QuantParams output;         // of the sums requantized (before a table activation)
+  QuantParams activation;     // of the activation's output (tables only)
   bool relu6_as_relu = false;
 };
 
 /// The packing of every output stage, sizes at run time.
 // Not inlined: one copy serves every layer (a layer's pack is called once, at binding).
-[[gnu::noinline]] inline void pack_output_stage(const OutputStageSources& s, int channels, Clamp clamp,
-                                                void (*table)(QuantParams, QuantParams, std::int8_t*),
-                                                std::byte* storage, std::size_t bias_offset,
-                                                std::size_t multiplier_offset, std::size_t table_offset) {
+[[gnu::noinline]] inline void pack_output_stage(
+    const OutputStageSources& s, int channels, Clamp clamp,
+    void (*table)(QuantParams, QuantParams, std::int8_t*), std::byte* storage,
+    std::size_t bias_offset, std::size_t multiplier_offset, std::size_t table_offset) {
   const OutputStageHeader h{s.input.zero_point, s.output.zero_point, clamp.low, clamp.high};
   std::memcpy(storage, &h, sizeof h);
   auto* bias = reinterpret_cast<std::int32_t*>(storage + bias_offset);
@@ -65,11 +65,14 @@ struct OutputStage {
   static constexpr bool table = needs_table<Act>;
   static constexpr std::size_t padded = kernels::gemm::padded_cols(Channels);
   static constexpr std::size_t bias_offset = aligned_bytes(sizeof(OutputStageHeader));
-  static constexpr std::size_t multiplier_offset = bias_offset + aligned_bytes(padded * sizeof(std::int32_t));
-  static constexpr std::size_t table_offset = multiplier_offset + aligned_bytes(padded * sizeof(float));
+  static constexpr std::size_t multiplier_offset =
+      bias_offset + aligned_bytes(padded * sizeof(std::int32_t));
+  static constexpr std::size_t table_offset =
+      multiplier_offset + aligned_bytes(padded * sizeof(float));
   static constexpr std::size_t bytes = table_offset + (table ? 256 : 0);
   /// What the kernels read of it per inference.
-  static constexpr std::size_t read_bytes = Channels * (sizeof(std::int32_t) + sizeof(float)) + (table ? 256 : 0);
+  static constexpr std::size_t read_bytes =
+      Channels * (sizeof(std::int32_t) + sizeof(float)) + (table ? 256 : 0);
 
   static OutputStageHeader header(const std::byte* storage) {
     OutputStageHeader h;
@@ -92,17 +95,19 @@ struct OutputStage {
 
   static void pack(const OutputStageSources& s, std::byte* storage) {
     if constexpr (table) {
-      pack_output_stage(s, Channels, Clamp{}, &build_table<Act>, storage, bias_offset, multiplier_offset, table_offset);
-    } else {
-      pack_output_stage(s, Channels, clamp_for<Act>(s.output, s.relu6_as_relu), nullptr, storage, bias_offset,
+      pack_output_stage(s, Channels, Clamp{}, &build_table<Act>, storage, bias_offset,
                         multiplier_offset, table_offset);
+    } else {
+      pack_output_stage(s, Channels, clamp_for<Act>(s.output, s.relu6_as_relu), nullptr, storage,
+                        bias_offset, multiplier_offset, table_offset);
     }
   }
 };
 
 /// A scalar quantization tensor pair (scale, zero point) from pack's sources.
 inline QuantParams params_at(const PackSources& sources, std::size_t scale_index) {
-  return QuantParams{sources.values<float>(scale_index)[0], sources.values<std::int32_t>(scale_index + 1)[0]};
+  return QuantParams{sources.values<float>(scale_index)[0],
+                     sources.values<std::int32_t>(scale_index + 1)[0]};
 }
 
 }  // namespace joule::inline JOULE_TARGET::quant

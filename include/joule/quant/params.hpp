@@ -7,9 +7,9 @@
 #include <cstdint>
 
 #include "joule/core/quant_params.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/elementwise/int8_reference.hpp"
 #include "joule/kernels/int8/requantize.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -33,7 +33,8 @@ inline QuantParams params_for_range(float min, float max) {
   const double zero = std::nearbyint(-128.0 - min / scale);
   QuantParams params;
   params.scale = static_cast<float>(scale);
-  params.zero_point = static_cast<std::int32_t>(zero < q_min ? q_min : (zero > q_max ? q_max : zero));
+  params.zero_point =
+      static_cast<std::int32_t>(zero < q_min ? q_min : (zero > q_max ? q_max : zero));
   return params;
 }
 
@@ -58,7 +59,8 @@ inline float requantization_multiplier(float input_scale, float weight_scale, fl
 inline std::int32_t quantize_bias(float bias, float input_scale, float weight_scale) {
   const float scale = weight_scale * input_scale;
   const double q = std::nearbyint(static_cast<double>(bias * (1.0f / scale)));
-  return static_cast<std::int32_t>(q < -2147483648.0 ? -2147483648.0 : (q > 2147483647.0 ? 2147483647.0 : q));
+  return static_cast<std::int32_t>(q < -2147483648.0 ? -2147483648.0
+                                                     : (q > 2147483647.0 ? 2147483647.0 : q));
 }
 
 /// scale * (q - zero_point).

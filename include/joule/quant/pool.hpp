@@ -9,11 +9,11 @@
 #include <cstring>
 
 #include "joule/core/leaf.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/kernel_record.hpp"
 #include "joule/kernels/pool/int8_reference.hpp"
 #include "joule/layers/global_avg_pool.hpp"
 #include "joule/quant/int8.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -33,19 +33,23 @@ struct QuantizedGlobalAvgPool : GlobalAvgPoolInfo<In> {
       .activation_read_bytes = In::size,
       .activation_write_bytes = output::size,
   };
-  static constexpr kernels::KernelRecord kernel_record{
-      .dtype = DType::i8, .op = kernels::KernelOp::gavgpool, .impl = kernels::KernelImpl::reference};
+  static constexpr kernels::KernelRecord kernel_record{.dtype = DType::i8,
+                                                       .op = kernels::KernelOp::gavgpool,
+                                                       .impl = kernels::KernelImpl::reference};
 
   static void pack(const PackSources& sources, std::byte* storage) {
     const float scale = sources.input->scale;
-    const PoolStorage s{sources.input->zero_point, scale / (scale * static_cast<float>(In::pixels))};
+    const PoolStorage s{sources.input->zero_point,
+                        scale / (scale * static_cast<float>(In::pixels))};
     std::memcpy(storage, &s, sizeof s);
   }
 
-  static void run(const std::byte* storage, const std::int8_t* in, std::int8_t* out, std::byte*, const RunContext&) {
+  static void run(const std::byte* storage, const std::int8_t* in, std::int8_t* out, std::byte*,
+                  const RunContext&) {
     PoolStorage s;
     std::memcpy(&s, storage, sizeof s);
-    kernels::pool::global_average_int8(In::pixels, In::channels, in, s.zero_point, s.multiplier, s.zero_point, out);
+    kernels::pool::global_average_int8(In::pixels, In::channels, in, s.zero_point, s.multiplier,
+                                       s.zero_point, out);
   }
 };
 

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "joule/core/status.hpp"
+#include "joule/core/target.hpp"
 #include "joule/graph/bind.hpp"
 #include "joule/io/tensor_store.hpp"
 #include "joule/quant/quantized.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -45,9 +45,13 @@ Status quantize_weights(Floats& floats, Params& params, io::TensorStore& out) {
         continue;
       }
       const TensorData* found = params.find(name);
-      if (found == nullptr || found->data == nullptr || found->dtype != spec.dtype || found->elements() != 1) {
+      if (found == nullptr || found->data == nullptr || found->dtype != spec.dtype ||
+          found->elements() != 1) {
         fail(Status::error(ErrorCode::not_found, "no calibrated ")
-                 .append(full_name_of(spec.dtype)).append(" scalar '").append(name).append("'"));
+                 .append(full_name_of(spec.dtype))
+                 .append(" scalar '")
+                 .append(name)
+                 .append("'"));
         continue;
       }
       std::memcpy(bytes, found->data, size_of(spec.dtype));
@@ -60,14 +64,21 @@ Status quantize_weights(Floats& floats, Params& params, io::TensorStore& out) {
       const Text<320> name = tensor_name(node.path, node.part_names[spec.part], spec.name);
       const TensorData* found = floats.find(name.view());
       if (found == nullptr || found->values<float>() == nullptr || found->rank != spec.rank) {
-        fail(Status::error(ErrorCode::not_found, "float tensor '").append(name.view())
-                 .append("' missing or not float32 (quantizing layer '").append(node.path).append("')"));
+        fail(Status::error(ErrorCode::not_found, "float tensor '")
+                 .append(name.view())
+                 .append("' missing or not float32 (quantizing layer '")
+                 .append(node.path)
+                 .append("')"));
         return;
       }
       for (int d = 0; d < spec.rank; ++d) {
-        if (found->dims[static_cast<std::size_t>(d)] == spec.dims[static_cast<std::size_t>(d)]) continue;
-        fail(Status::error(ErrorCode::shape_mismatch, "float tensor '").append(name.view())
-                 .append("' has another shape than layer '").append(node.path).append("' takes"));
+        if (found->dims[static_cast<std::size_t>(d)] == spec.dims[static_cast<std::size_t>(d)])
+          continue;
+        fail(Status::error(ErrorCode::shape_mismatch, "float tensor '")
+                 .append(name.view())
+                 .append("' has another shape than layer '")
+                 .append(node.path)
+                 .append("' takes"));
         return;
       }
       sources[i] = found;
@@ -75,7 +86,9 @@ Status quantize_weights(Floats& floats, Params& params, io::TensorStore& out) {
     node.quantize(PackSources{sources.data(), node.float_tensors.size()}, outputs.data());
   });
   if (problems > 1) {
-    first.append(" (and ").append(problems - 1).append(problems == 2 ? " more problem)" : " more problems)");
+    first.append(" (and ")
+        .append(problems - 1)
+        .append(problems == 2 ? " more problem)" : " more problems)");
   }
   return first;
 }

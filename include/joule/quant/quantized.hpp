@@ -15,6 +15,7 @@
 // model).
 #pragma once
 
+#include "joule/core/target.hpp"
 #include "joule/graph/named.hpp"
 #include "joule/graph/network.hpp"
 #include "joule/graph/sequential.hpp"
@@ -24,7 +25,6 @@
 #include "joule/quant/int8.hpp"
 #include "joule/quant/linear.hpp"
 #include "joule/quant/pool.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET {
 
@@ -32,8 +32,9 @@ namespace joule::inline JOULE_TARGET {
 // network's indices and names.
 template <ShapeType In, class... Layers>
 struct network_root<Int8, In, Layers...> {
-  using type = bind_sequence_t<In, Int8, Named<"quant", quant::QuantizeInput>, Named<"", Sequential<Layers...>>,
-                               Named<"dequant", quant::DequantizeOutput>>;
+  using type =
+      bind_sequence_t<In, Int8, Named<"quant", quant::QuantizeInput>,
+                      Named<"", Sequential<Layers...>>, Named<"dequant", quant::DequantizeOutput>>;
 };
 
 namespace quant {

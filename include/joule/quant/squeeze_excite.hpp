@@ -19,6 +19,7 @@
 
 #include "joule/core/alignment.hpp"
 #include "joule/core/leaf.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/elementwise/int8_reference.hpp"
 #include "joule/kernels/kernel_record.hpp"
 #include "joule/kernels/pointwise/int8_reference.hpp"
@@ -28,7 +29,6 @@
 #include "joule/quant/int8.hpp"
 #include "joule/quant/output_stage.hpp"
 #include "joule/quant/weight_quantizer.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -36,29 +36,31 @@ struct GateStorage {
   std::int32_t pool_zero_point;  // the input's
   float pool_multiplier;         // scale / (scale * pixels), as pooling
   std::int32_t gate_zero_point;
-  float multiplier;              // input scale x gate scale / output scale
+  float multiplier;  // input scale x gate scale / output scale
   std::int32_t output_zero_point;
 };
 
 template <class Spec, ShapeType In>
 struct QuantizedSqueezeExcite : SqueezeExciteInfo<Spec, In> {
   using info = SqueezeExciteInfo<Spec, In>;
-  using typename info::activation;
-  using typename info::gate;
   using info::channels;
   using info::squeezed;
+  using typename info::activation;
+  using typename info::gate;
 
   static constexpr DType input_dtype = DType::i8;
   static constexpr DType output_dtype = DType::i8;
   static constexpr bool table = needs_table<activation>;
-  static_assert(needs_table<gate>, "joule int8 squeeze-excite: the gate must be a table activation (Sigmoid, HardSigmoid)");
+  static_assert(
+      needs_table<gate>,
+      "joule int8 squeeze-excite: the gate must be a table activation (Sigmoid, HardSigmoid)");
   using fc1_index = QuantizedTensorIndex<true, table>;
   using fc2_index = QuantizedTensorIndex<true, true>;
   using fc1_stage = OutputStage<squeezed, activation>;
   using fc2_stage = OutputStage<channels, gate>;
 
-  static constexpr std::array<std::string_view, 5> part_names{"fc1", "fc2", "activation", "scale_activation",
-                                                              "skip_mul"};
+  static constexpr std::array<std::string_view, 5> part_names{"fc1", "fc2", "activation",
+                                                              "scale_activation", "skip_mul"};
   static constexpr std::size_t fc1_tensors = table ? 7 : 5;
   static constexpr auto tensors = [] {
     const auto fc1 = quantized_tensors<true, table>(info::tensors[0], 2);
@@ -74,9 +76,11 @@ struct QuantizedSqueezeExcite : SqueezeExciteInfo<Spec, In> {
   static constexpr int output_quantization = static_cast<int>(tensors.size()) - 2;
 
   static constexpr std::size_t fc1_weights = 0;
-  static constexpr std::size_t fc1_stage_offset = aligned_bytes(kernels::gemm::packed_size(channels, squeezed));
+  static constexpr std::size_t fc1_stage_offset =
+      aligned_bytes(kernels::gemm::packed_size(channels, squeezed));
   static constexpr std::size_t fc2_weights = fc1_stage_offset + aligned_bytes(fc1_stage::bytes);
-  static constexpr std::size_t fc2_stage_offset = fc2_weights + aligned_bytes(kernels::gemm::packed_size(squeezed, channels));
+  static constexpr std::size_t fc2_stage_offset =
+      fc2_weights + aligned_bytes(kernels::gemm::packed_size(squeezed, channels));
   static constexpr std::size_t gate_offset = fc2_stage_offset + aligned_bytes(fc2_stage::bytes);
   static constexpr std::size_t weight_bytes = gate_offset + sizeof(GateStorage);
 
@@ -114,10 +118,11 @@ struct QuantizedSqueezeExcite : SqueezeExciteInfo<Spec, In> {
     fc2_stage::pack(second, storage + fc2_stage_offset);
     const QuantParams out = params_at(sources, static_cast<std::size_t>(output_quantization));
     const float input_scale = sources.input->scale;
-    const GateStorage g{sources.input->zero_point, input_scale / (input_scale * static_cast<float>(In::pixels)),
-                        second.activation.zero_point,
-                        requantization_multiplier(sources.input->scale, second.activation.scale, out.scale),
-                        out.zero_point};
+    const GateStorage g{
+        sources.input->zero_point, input_scale / (input_scale * static_cast<float>(In::pixels)),
+        second.activation.zero_point,
+        requantization_multiplier(sources.input->scale, second.activation.scale, out.scale),
+        out.zero_point};
     std::memcpy(storage + gate_offset, &g, sizeof g);
   }
 
@@ -126,24 +131,27 @@ struct QuantizedSqueezeExcite : SqueezeExciteInfo<Spec, In> {
   static void quantize(const PackSources& floats, void* const* outputs) {
     PackSources fc = floats;
     fc.count = 2;
-    quantize_weights_of(WeightQuantizing{squeezed, static_cast<std::size_t>(channels), Norm::bias, 0.0}, fc,
-                        static_cast<std::int8_t*>(outputs[0]), static_cast<float*>(outputs[1]),
-                        static_cast<float*>(outputs[2]));
+    quantize_weights_of(
+        WeightQuantizing{squeezed, static_cast<std::size_t>(channels), Norm::bias, 0.0}, fc,
+        static_cast<std::int8_t*>(outputs[0]), static_cast<float*>(outputs[1]),
+        static_cast<float*>(outputs[2]));
     fc.tensors += 2;
-    quantize_weights_of(WeightQuantizing{channels, static_cast<std::size_t>(squeezed), Norm::bias, 0.0}, fc,
-                        static_cast<std::int8_t*>(outputs[fc1_tensors]), static_cast<float*>(outputs[fc1_tensors + 1]),
-                        static_cast<float*>(outputs[fc1_tensors + 2]));
+    quantize_weights_of(
+        WeightQuantizing{channels, static_cast<std::size_t>(squeezed), Norm::bias, 0.0}, fc,
+        static_cast<std::int8_t*>(outputs[fc1_tensors]),
+        static_cast<float*>(outputs[fc1_tensors + 1]),
+        static_cast<float*>(outputs[fc1_tensors + 2]));
   }
 
-  static void run(const std::byte* storage, const std::int8_t* in, std::int8_t* out, std::byte* scratch,
-                  const RunContext& context) {
+  static void run(const std::byte* storage, const std::int8_t* in, std::int8_t* out,
+                  std::byte* scratch, const RunContext& context) {
     GateStorage g;
     std::memcpy(&g, storage + gate_offset, sizeof g);
     auto* pooled = reinterpret_cast<std::int8_t*>(scratch);
     auto* hidden = reinterpret_cast<std::int8_t*>(scratch + hidden_offset);
     auto* gates = reinterpret_cast<std::int8_t*>(scratch + gates_offset);
-    kernels::pool::global_average_int8(In::pixels, channels, in, g.pool_zero_point, g.pool_multiplier,
-                                       g.pool_zero_point, pooled);
+    kernels::pool::global_average_int8(In::pixels, channels, in, g.pool_zero_point,
+                                       g.pool_multiplier, g.pool_zero_point, pooled);
     const std::byte* stage1 = storage + fc1_stage_offset;
     kernels::pointwise::reference_int8(0, 1, 0, squeezed, channels, squeezed, pooled,
                                        fc1_stage::header(stage1).input_zero_point,
@@ -155,9 +163,9 @@ struct QuantizedSqueezeExcite : SqueezeExciteInfo<Spec, In> {
                                        reinterpret_cast<const std::int8_t*>(storage + fc2_weights),
                                        fc2_stage::stage(stage2), gates);
     parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
-      kernels::elementwise::scale_channels_int8(last - first, channels, in + first * channels, g.pool_zero_point,
-                                                gates, g.gate_zero_point, g.multiplier, g.output_zero_point,
-                                                out + first * channels);
+      kernels::elementwise::scale_channels_int8(
+          last - first, channels, in + first * channels, g.pool_zero_point, gates,
+          g.gate_zero_point, g.multiplier, g.output_zero_point, out + first * channels);
     });
   }
 };

@@ -10,9 +10,9 @@
 #include <cstdint>
 
 #include "joule/core/pack_sources.hpp"
+#include "joule/core/target.hpp"
 #include "joule/layers/batch_norm_fold.hpp"
 #include "joule/layers/conv_options.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::quant {
 
@@ -20,19 +20,21 @@ namespace joule::inline JOULE_TARGET::quant {
 struct WeightQuantizing {
   int out_channels;
   std::size_t per_output;  // weights per output channel in PyTorch's layout
-  Norm norm;               // Norm::batch: sources 1..4 are the BatchNorm; Norm::bias: source 1 the bias
+  Norm norm;  // Norm::batch: sources 1..4 are the BatchNorm; Norm::bias: source 1 the bias
   double bn_eps;
 };
 
 /// sources (PyTorch's tensors of the float layer) into the int8 weights [out][per_output], their
 /// per-channel scales and the folded bias (null when the layer has none).
 // Not inlined: one copy serves every layer.
-[[gnu::noinline]] inline void quantize_weights_of(const WeightQuantizing& q, const PackSources& sources,
-                                                  std::int8_t* weights, float* scales, float* bias) {
+[[gnu::noinline]] inline void quantize_weights_of(const WeightQuantizing& q,
+                                                  const PackSources& sources, std::int8_t* weights,
+                                                  float* scales, float* bias) {
   const float* w = sources.values(0);
-  const BatchNormTensors bn = q.norm == Norm::batch ? BatchNormTensors{sources.values(1), sources.values(2),
-                                                                       sources.values(3), sources.values(4)}
-                                                    : BatchNormTensors{};
+  const BatchNormTensors bn = q.norm == Norm::batch
+                                  ? BatchNormTensors{sources.values(1), sources.values(2),
+                                                     sources.values(3), sources.values(4)}
+                                  : BatchNormTensors{};
   for (int o = 0; o < q.out_channels; ++o) {
     const double fold = q.norm == Norm::batch ? batch_norm_scale(bn, o, q.bn_eps) : 1.0;
     const float* row = w + static_cast<std::size_t>(o) * q.per_output;
@@ -45,7 +47,8 @@ struct WeightQuantizing {
     const float scale = largest > 0.0f ? largest / 127.0f : 1.0f;
     scales[o] = scale;
     for (std::size_t i = 0; i < q.per_output; ++i) {
-      const double value = std::nearbyint(static_cast<double>(static_cast<float>(row[i] * fold)) / scale);
+      const double value =
+          std::nearbyint(static_cast<double>(static_cast<float>(row[i] * fold)) / scale);
       weights[static_cast<std::size_t>(o) * q.per_output + i] =
           static_cast<std::int8_t>(value > 127.0 ? 127.0 : (value < -127.0 ? -127.0 : value));
     }

@@ -21,7 +21,8 @@ int main(int argc, char** argv) {
   }
   if (input.floats.size() != Net::input::size) return 1;
   auto arena = std::make_unique<Net::Arena>();
-  Net net(mobilenet_v1_0_25_128_weights_span(), std::span<std::byte, Net::arena_bytes>(arena->data, Net::arena_bytes));
+  Net net(mobilenet_v1_0_25_128_weights_span(),
+          std::span<std::byte, Net::arena_bytes>(arena->data, Net::arena_bytes));
   float output[Net::output::size];
   net.forward(std::span<const float, Net::input::size>(input.floats.data(), Net::input::size),
               std::span<float, Net::output::size>(output, Net::output::size));

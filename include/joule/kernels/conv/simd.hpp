@@ -20,8 +20,8 @@ namespace joule::inline JOULE_TARGET::kernels::conv {
 /// Output rows [first_row, last_row) of the convolution; weights packed [kh * kw * in][out]
 /// (gemm/packing.hpp), bias padded to whole panels or null. MainRows: the register tile's rows.
 template <class Arch, Activation Act, int MainRows>
-void simd(const ConvGeometry& g, int first_row, int last_row, const float* input, const float* weights,
-          const float* bias, float* output) {
+void simd(const ConvGeometry& g, int first_row, int last_row, const float* input,
+          const float* weights, const float* bias, float* output) {
   gemm::TileArgs args{};
   args.depth = g.in_channels;
   args.b_rows = g.kernel_height * g.kernel_width * g.in_channels;
@@ -70,13 +70,15 @@ void simd(const ConvGeometry& g, int first_row, int last_row, const float* input
     if (interior_begin < interior_end) {
       args.taps = taps_for(interior_begin, false, rows);
       gemm::run_block<Arch, Act, MainRows>(rows, static_cast<std::size_t>(interior_begin),
-                                           static_cast<std::size_t>(interior_end), 0, g.out_channels, args);
+                                           static_cast<std::size_t>(interior_end), 0,
+                                           g.out_channels, args);
     }
     for (int ox = 0; ox < g.out_width; ++ox) {
       if (ox >= interior_begin && ox < interior_end) continue;
       args.taps = taps_for(ox, true, rows);
-      gemm::run_block<Arch, Act, MainRows>(rows, static_cast<std::size_t>(ox), static_cast<std::size_t>(ox) + 1, 0,
-                                           g.out_channels, args);
+      gemm::run_block<Arch, Act, MainRows>(rows, static_cast<std::size_t>(ox),
+                                           static_cast<std::size_t>(ox) + 1, 0, g.out_channels,
+                                           args);
     }
   }
 }

@@ -11,9 +11,9 @@
 #include "joule/arch/facts.hpp"
 #include "joule/arch/partial.hpp"
 #include "joule/arch/simd.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/conv/geometry.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
-#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 

@@ -9,8 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "joule/kernels/int8/requantize.hpp"
 #include "joule/core/target.hpp"
+#include "joule/kernels/int8/requantize.hpp"
 
 // Not inlined: one copy of each kernel serves every layer, whatever its shape.
 namespace joule::inline JOULE_TARGET::kernels::elementwise {
@@ -41,8 +41,9 @@ inline std::int32_t shift_round_away(std::int32_t sum, std::int32_t shift) {
 }
 
 /// Either input may be the output buffer.
-[[gnu::noinline]] inline void add_int8(std::size_t count, const std::int8_t* a, const std::int8_t* b,
-                                       const Int8AddParams& p, std::int8_t* output) {
+[[gnu::noinline]] inline void add_int8(std::size_t count, const std::int8_t* a,
+                                       const std::int8_t* b, const Int8AddParams& p,
+                                       std::int8_t* output) {
   for (std::size_t i = 0; i < count; ++i) {
     const std::int32_t sum = p.a_multiplier * (static_cast<std::int32_t>(a[i]) - p.a_zero_point) +
                              p.b_multiplier * (static_cast<std::int32_t>(b[i]) - p.b_zero_point);
@@ -55,37 +56,41 @@ inline std::int32_t shift_round_away(std::int32_t sum, std::int32_t shift) {
 /// out[p][c] = round(multiplier (x[p][c] - x_zero_point) (gate[c] - gate_zero_point)) + output
 /// zero point: the squeeze-excite rescale, multiplier = x scale x gate scale / output scale. The
 /// product of the two int8 differences is an exact int32. In place is allowed.
-[[gnu::noinline]] inline void scale_channels_int8(std::size_t pixels, int channels, const std::int8_t* input,
-                                std::int32_t input_zero_point, const std::int8_t* gate, std::int32_t gate_zero_point,
-                                float multiplier, std::int32_t output_zero_point, std::int8_t* output) {
+[[gnu::noinline]] inline void scale_channels_int8(
+    std::size_t pixels, int channels, const std::int8_t* input, std::int32_t input_zero_point,
+    const std::int8_t* gate, std::int32_t gate_zero_point, float multiplier,
+    std::int32_t output_zero_point, std::int8_t* output) {
   for (std::size_t p = 0; p < pixels; ++p) {
     for (int c = 0; c < channels; ++c) {
       const std::size_t at = p * channels + c;
       const std::int32_t product = (static_cast<std::int32_t>(input[at]) - input_zero_point) *
                                    (static_cast<std::int32_t>(gate[c]) - gate_zero_point);
-      output[at] = static_cast<std::int8_t>(requantize(product, multiplier, output_zero_point, -128, 127));
+      output[at] =
+          static_cast<std::int8_t>(requantize(product, multiplier, output_zero_point, -128, 127));
     }
   }
 }
 
 /// out = clamp(round(x * inverse_scale) + zero_point): a float tensor into int8 (inverse_scale is
 /// 1 / scale, computed once in float). NaN becomes -128.
-[[gnu::noinline]] inline void quantize(std::size_t count, const float* input, float inverse_scale, std::int32_t zero_point,
-                     std::int8_t* output) {
+[[gnu::noinline]] inline void quantize(std::size_t count, const float* input, float inverse_scale,
+                                       std::int32_t zero_point, std::int8_t* output) {
   const float lowest = static_cast<float>(-128 - zero_point);
   const float highest = static_cast<float>(127 - zero_point);
   for (std::size_t i = 0; i < count; ++i) {
     float x = input[i] * inverse_scale;
     x = x > highest ? highest : x;
     x = x >= lowest ? x : lowest;
-    output[i] = static_cast<std::int8_t>(static_cast<std::int32_t>(round_half_even(x)) + zero_point);
+    output[i] =
+        static_cast<std::int8_t>(static_cast<std::int32_t>(round_half_even(x)) + zero_point);
   }
 }
 
 /// out = scale * (q - zero_point).
-[[gnu::noinline]] inline void dequantize(std::size_t count, const std::int8_t* input, float scale, std::int32_t zero_point,
-                       float* output) {
-  for (std::size_t i = 0; i < count; ++i) output[i] = scale * static_cast<float>(input[i] - zero_point);
+[[gnu::noinline]] inline void dequantize(std::size_t count, const std::int8_t* input, float scale,
+                                         std::int32_t zero_point, float* output) {
+  for (std::size_t i = 0; i < count; ++i)
+    output[i] = scale * static_cast<float>(input[i] - zero_point);
 }
 
 }  // namespace joule::inline JOULE_TARGET::kernels::elementwise

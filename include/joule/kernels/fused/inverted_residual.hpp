@@ -61,7 +61,9 @@ constexpr std::size_t scratch_elements(const InvertedResidualParams& p, std::siz
 }
 
 /// Floats of scratch one worker needs: the ring of expanded rows and the depthwise output rows.
-constexpr std::size_t scratch_floats(const InvertedResidualParams& p) { return scratch_elements(p, sizeof(float)); }
+constexpr std::size_t scratch_floats(const InvertedResidualParams& p) {
+  return scratch_elements(p, sizeof(float));
+}
 
 /// The fused kernel for p: SIMD when its depthwise convolution has a SIMD kernel (the expansion
 /// and projection run the pointwise kernel of the target either way).
@@ -76,7 +78,8 @@ constexpr KernelRecord choose(const InvertedResidualParams& p) {
 
 /// The depthwise kernel a fused record runs its rows with.
 constexpr KernelRecord depthwise_kernel(const KernelRecord& fused) {
-  return fused.simd() ? depthwise::simd_kernel(fused.kernel, fused.stride) : depthwise::reference_kernel;
+  return fused.simd() ? depthwise::simd_kernel(fused.kernel, fused.stride)
+                      : depthwise::reference_kernel;
 }
 
 /// Every fused kernel of this target: each depthwise kernel size and stride, with and without
@@ -86,10 +89,12 @@ inline constexpr auto records = [] {
   std::size_t i = 0;
   for (const KernelRecord& dw : depthwise::records) {
     for (int variant = 0; variant < 4; ++variant) {
-      all[i++] = KernelRecord{.op = KernelOp::mbconv_fused, .impl = dw.impl,
+      all[i++] = KernelRecord{.op = KernelOp::mbconv_fused,
+                              .impl = dw.impl,
                               .kernel = static_cast<std::uint8_t>(dw.simd() ? dw.kernel : 3),
                               .stride = static_cast<std::uint8_t>(dw.simd() ? dw.stride : 1),
-                              .expand = (variant & 1) == 0, .project = (variant & 2) == 0};
+                              .expand = (variant & 1) == 0,
+                              .project = (variant & 2) == 0};
     }
   }
   return all;
@@ -103,8 +108,8 @@ inline constexpr auto records = [] {
 ///   ops.project(pixels, depthwise_rows, residual, out)   residual null unless p.residual
 /// Output rows [first_row, last_row); scratch: scratch_elements(p, sizeof(T)) elements.
 template <class T, class Ops>
-void inverted_residual_rows(const InvertedResidualParams& p, int first_row, int last_row, const T* input, T* output,
-                            T* scratch, const Ops& ops) {
+void inverted_residual_rows(const InvertedResidualParams& p, int first_row, int last_row,
+                            const T* input, T* output, T* scratch, const Ops& ops) {
   const ConvGeometry& g = p.depthwise;
   const int hidden = g.in_channels;
   const std::size_t in_row = static_cast<std::size_t>(g.in_width) * p.in_channels;
@@ -114,7 +119,9 @@ void inverted_residual_rows(const InvertedResidualParams& p, int first_row, int 
   const std::size_t per_line = 64 / sizeof(T);
   T* ring = scratch;
   T* depthwise_rows =
-      scratch + (p.expand ? (static_cast<std::size_t>(capacity) * hidden_row + per_line - 1) / per_line * per_line : 0);
+      scratch + (p.expand ? (static_cast<std::size_t>(capacity) * hidden_row + per_line - 1) /
+                                per_line * per_line
+                          : 0);
 
   // The ring holds expanded input rows [ring_begin, ring_end), row iy in slot iy % capacity. Tiles
   // move down the map, so each input row is expanded once per worker.
@@ -125,7 +132,8 @@ void inverted_residual_rows(const InvertedResidualParams& p, int first_row, int 
       // One matrix product over rows whose slots follow each other.
       const int slot = begin % capacity;
       const int count = end - begin < capacity - slot ? end - begin : capacity - slot;
-      ops.expand(static_cast<std::size_t>(count) * g.in_width, input + static_cast<std::size_t>(begin) * in_row,
+      ops.expand(static_cast<std::size_t>(count) * g.in_width,
+                 input + static_cast<std::size_t>(begin) * in_row,
                  ring + static_cast<std::size_t>(slot) * hidden_row);
       begin += count;
     }
@@ -175,20 +183,23 @@ void inverted_residual_rows(const InvertedResidualParams& p, int first_row, int 
 /// The float32 fused kernel: output rows [first_row, last_row), the depthwise rows computed with
 /// kernel Depthwise. `scratch` holds scratch_floats(p) floats of this worker.
 template <KernelRecord Depthwise, Activation ExpandAct, Activation DepthwiseAct>
-void inverted_residual(const InvertedResidualParams& p, int first_row, int last_row, const float* input, float* output,
-                       float* scratch) {
+void inverted_residual(const InvertedResidualParams& p, int first_row, int last_row,
+                       const float* input, float* output, float* scratch) {
   struct Ops {
     const InvertedResidualParams& p;
     void expand(std::size_t pixels, const float* in, float* out) const {
-      pointwise::run<pointwise::choose(), ExpandAct>(0, pixels, p.in_channels, p.depthwise.in_channels, in,
-                                                     p.expand_weights, p.expand_bias, nullptr, out);
+      pointwise::run<pointwise::choose(), ExpandAct>(0, pixels, p.in_channels,
+                                                     p.depthwise.in_channels, in, p.expand_weights,
+                                                     p.expand_bias, nullptr, out);
     }
     void depthwise_row(const float* const* rows, float* out_row) const {
-      depthwise::run_row<Depthwise, DepthwiseAct>(p.depthwise, rows, p.depthwise_weights, p.depthwise_bias, out_row);
+      depthwise::run_row<Depthwise, DepthwiseAct>(p.depthwise, rows, p.depthwise_weights,
+                                                  p.depthwise_bias, out_row);
     }
     void project(std::size_t pixels, const float* in, const float* residual, float* out) const {
-      pointwise::run<pointwise::choose(), Identity>(0, pixels, p.depthwise.in_channels, p.out_channels, in,
-                                                    p.project_weights, p.project_bias, residual, out);
+      pointwise::run<pointwise::choose(), Identity>(0, pixels, p.depthwise.in_channels,
+                                                    p.out_channels, in, p.project_weights,
+                                                    p.project_bias, residual, out);
     }
   };
   inverted_residual_rows(p, first_row, last_row, input, output, scratch, Ops{p});

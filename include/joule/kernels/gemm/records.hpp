@@ -5,9 +5,9 @@
 #include <array>
 #include <cstdint>
 
+#include "joule/core/target.hpp"
 #include "joule/kernels/gemm/tile.hpp"
 #include "joule/kernels/kernel_record.hpp"
-#include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::kernels::gemm {
 

@@ -15,9 +15,9 @@
 #include "joule/arch/facts.hpp"
 #include "joule/arch/partial.hpp"
 #include "joule/arch/simd.hpp"
+#include "joule/core/target.hpp"
 #include "joule/kernels/elementwise/activation.hpp"
 #include "joule/kernels/gemm/packing.hpp"
-#include "joule/core/target.hpp"
 
 #if JOULE_SIMD
 
@@ -121,15 +121,17 @@ constexpr int main_rows() {
   return arch::Facts<Arch>::vector_registers == 32 ? 12 : 6;
 }
 
-/// C for rows [m_begin, m_end) and columns [n_begin, n_end) (n_begin on a panel boundary). Column tiles are two registers wide (the
-/// second partial when fewer columns remain), rows go MainRows at a time, then 4, then 1.
+/// C for rows [m_begin, m_end) and columns [n_begin, n_end) (n_begin on a panel boundary). Column
+/// tiles are two registers wide (the second partial when fewer columns remain), rows go MainRows at
+/// a time, then 4, then 1.
 ///
 /// When B is small it stays in cache while all row blocks pass over it column tile by column tile
 /// (rows outside). When B is large (the 7x7 layers' 960x320 or 320x1280), each column tile's panel
 /// of B is the part kept in cache while every row block passes over it (columns outside), so B is
 /// read from memory once, in order, instead of once per row block.
 template <class Arch, Activation Act, int MainRows, class ARows>
-void run_block(const ARows& a, std::size_t m_begin, std::size_t m_end, int n_begin, int n_end, TileArgs args) {
+void run_block(const ARows& a, std::size_t m_begin, std::size_t m_end, int n_begin, int n_end,
+               TileArgs args) {
   const int cols = n_end;
   constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
   constexpr int main = MainRows;

@@ -24,8 +24,8 @@ inline float round_half_even(float x) {
 }
 
 /// clamp(round_half_even(float(acc) * multiplier) + zero_point, low, high).
-inline std::int32_t requantize(std::int32_t acc, float multiplier, std::int32_t zero_point, std::int32_t low,
-                               std::int32_t high) {
+inline std::int32_t requantize(std::int32_t acc, float multiplier, std::int32_t zero_point,
+                               std::int32_t low, std::int32_t high) {
   float x = static_cast<float>(acc) * multiplier;
   const float lowest = static_cast<float>(low - zero_point);
   const float highest = static_cast<float>(high - zero_point);

@@ -63,7 +63,8 @@ void simd(int first_panel, int last_panel, int in_features, int out_features, co
           const float* weights, const float* bias, float* output) {
   constexpr int lanes = static_cast<int>(xsimd::batch<float, Arch>::size);
   // `Accumulators` registers: as many panels as that allows.
-  constexpr int group = lanes * Accumulators / gemm::panel_width > 0 ? lanes * Accumulators / gemm::panel_width : 1;
+  constexpr int group =
+      lanes * Accumulators / gemm::panel_width > 0 ? lanes * Accumulators / gemm::panel_width : 1;
   const int panel_count = last_panel;
   int p = first_panel;
   for (; p + group <= panel_count; p += group)

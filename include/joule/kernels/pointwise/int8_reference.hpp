@@ -5,17 +5,20 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "joule/core/target.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/int8/requantize.hpp"
-#include "joule/core/target.hpp"
 
 // Not inlined: one copy of each kernel serves every layer, whatever its shape.
 namespace joule::inline JOULE_TARGET::kernels::pointwise {
 
 /// Pixels [first, last), output channels [first_channel, last_channel).
-[[gnu::noinline]] inline void reference_int8(std::size_t first, std::size_t last, int first_channel, int last_channel, int in_channels,
-                           int out_channels, const std::int8_t* input, std::int32_t input_zero_point,
-                           const std::int8_t* weights, const Int8Output& out_stage, std::int8_t* output) {
+[[gnu::noinline]] inline void reference_int8(std::size_t first, std::size_t last, int first_channel,
+                                             int last_channel, int in_channels, int out_channels,
+                                             const std::int8_t* input,
+                                             std::int32_t input_zero_point,
+                                             const std::int8_t* weights,
+                                             const Int8Output& out_stage, std::int8_t* output) {
   for (std::size_t p = first; p < last; ++p) {
     const std::int8_t* in = input + p * in_channels;
     std::int8_t* out = output + p * out_channels;

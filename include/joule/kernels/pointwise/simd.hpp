@@ -18,8 +18,9 @@ namespace joule::inline JOULE_TARGET::kernels::pointwise {
 /// panel boundary) of out = Act(in * W + bias + residual); residual may be null. MainRows: the
 /// register tile's rows.
 template <class Arch, Activation Act, int MainRows>
-void simd(std::size_t first, std::size_t last, int first_channel, int last_channel, int in_channels, int out_channels,
-          const float* input, const float* weights, const float* bias, const float* residual, float* output) {
+void simd(std::size_t first, std::size_t last, int first_channel, int last_channel, int in_channels,
+          int out_channels, const float* input, const float* weights, const float* bias,
+          const float* residual, float* output) {
   gemm::TileArgs args{};
   args.taps = 1;
   args.depth = in_channels;
@@ -29,8 +30,9 @@ void simd(std::size_t first, std::size_t last, int first_channel, int last_chann
   args.residual = residual;
   args.c = output;
   args.c_stride = static_cast<std::size_t>(out_channels);
-  gemm::run_block<Arch, Act, MainRows>(gemm::DirectRows{input, static_cast<std::size_t>(in_channels)}, first, last,
-                             first_channel, last_channel, args);
+  gemm::run_block<Arch, Act, MainRows>(
+      gemm::DirectRows{input, static_cast<std::size_t>(in_channels)}, first, last, first_channel,
+      last_channel, args);
 }
 
 }  // namespace joule::inline JOULE_TARGET::kernels::pointwise
