@@ -75,9 +75,17 @@ check(sum(layer["macs"] for layer in obj["layers"]) == obj["macs"], "layer MACs 
 check(all({"name", "type", "kernel", "input_shape", "output_shape", "params", "macs"} <= set(l) for l in obj["layers"]),
       "every layer has name, type, kernel, shapes, params, MACs")
 check(all(l["kernel"].startswith("f32_") for l in obj["layers"]), "every layer names its kernel")
+energy = obj["energy_pj"]
+check(energy["method"] == "estimate" and energy["total"] > 0, f"info --json has the estimated energy: {energy}")
+check(abs(sum(l["energy_pj"]["total"] for l in obj["layers"]) - energy["total"]) <= 1e-9 * energy["total"],
+      "layer energies add up to the network's (compile-time) total")
+check(abs(energy["compute"] + energy["weights"] + energy["activations"] - energy["total"]) <= 1e-9 * energy["total"],
+      "the energy total is compute + weights + activations")
 table = joule("info", "mobilenet_v3_small")
 check(table.returncode == 0 and "features.1.block.2.fc1" not in table.stdout and "total:" in table.stdout,
       "info prints the table with totals")
+check("estimated energy:" in table.stdout and "uJ per inference" in table.stdout and "most energy:" in table.stdout,
+      "info prints the estimated energy and the layers that take the most")
 
 # bench --json
 bench = joule("bench", "mobilenet_v3_small", "--runs", "3", "--json")
@@ -220,6 +228,9 @@ check(compared.returncode == 0 and "features.0" in compared.stdout and "cosine" 
 info8 = joule("info", "mobilenet_v3_small", "--precision", "int8", "--json")
 check(info8.returncode == 0 and json.loads(info8.stdout)["precision"] == "int8", "info --precision int8 --json")
 check(all(layer["kernel"].startswith("i8_") for layer in json.loads(info8.stdout)["layers"]), "int8 kernels named i8_")
+energy8 = json.loads(info8.stdout)["energy_pj"]["total"]
+energy32 = json.loads(joule("info", "mobilenet_v3_small", "--json").stdout)["energy_pj"]["total"]
+check(0 < energy8 < energy32 / 4, f"int8 estimated energy {energy8} pJ well below float32's {energy32} pJ")
 bench8 = joule("bench", "mobilenet_v3_small", "--precision", "int8", "--runs", "1", "--json")
 check(bench8.returncode == 0 and json.loads(bench8.stdout)["precision"] == "int8", f"int8 bench: {bench8.stderr}")
 run8 = lambda w, *more: ["run", "mobilenet_v3_small", "--precision", "int8", "--weights", w, "--input", single,

@@ -129,3 +129,15 @@ TEST_CASE("int8 EfficientNetV2-S agrees with its float network", "[quant][zoo]")
   check_int8_against_float<models::EfficientNetV2<models::efficientnet_v2_s>>("efficientnet_v2_s",
                                                                               0.95, 1, 1);
 }
+
+TEST_CASE("int8 MobileNetV2's estimated energy is within the README's budget, a tenth of float's",
+          "[quant][zoo][energy]") {
+  using Net = models::MobileNetV2<>;
+  using Q = quant::Quantized<Net>;
+  // The README's budget line: a compile-time figure.
+  static_assert(Q::energy().total_uj() < 200.0, "over the energy budget");
+  constexpr double ratio = Q::energy().total_pj() / Net::energy().total_pj();
+  INFO("int8 / float32 estimated energy " << ratio);
+  CHECK(ratio < 0.15);
+  CHECK(Q::energy().compute_pj < Net::energy().compute_pj / 10);
+}

@@ -299,6 +299,42 @@ int command_list(bool costs) {
   return 0;
 }
 
+/// A leaf's estimated energy as Net::energy() adds it up: the default table, the weights of the
+/// whole network.
+energy::Energy layer_energy(const Model& model, const NodeInfo& node) {
+  return energy::estimate(node.cost, node.input_dtype, model.weight_bytes(), energy::horowitz_45nm);
+}
+
+nlohmann::json energy_json(const energy::Energy& e) {
+  return {{"compute", e.compute_pj},
+          {"weights", e.weights_pj},
+          {"activations", e.activations_pj},
+          {"total", e.total_pj()}};
+}
+
+/// After the report: the estimated energy per inference, where it goes, and the layers that take
+/// the most of it.
+void print_energy(const Model& model) {
+  const energy::Energy total = model.energy();
+  const double all = total.total_pj();
+  const auto share = [&](double pj) { return all > 0 ? 100.0 * pj / all : 0.0; };
+  std::printf("estimated energy: %.1f uJ per inference (compute %.0f%%, weights %.0f%% from %s, "
+              "activations %.0f%%; Horowitz 45 nm table, docs/energy.md)\n",
+              total.total_uj(), share(total.compute_pj), share(total.weights_pj),
+              std::string(energy::name_of(energy::level_of(model.weight_bytes(), energy::horowitz_45nm)))
+                  .c_str(),
+              share(total.activations_pj));
+  std::vector<std::pair<double, std::string>> layers;
+  model.visit([&](const NodeInfo& node) {
+    if (node.leaf) layers.emplace_back(layer_energy(model, node).total_pj(), std::string(node.path));
+  });
+  std::sort(layers.begin(), layers.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::string most;
+  for (std::size_t i = 0; i < layers.size() && i < 3; ++i)
+    most += (i ? ", " : "") + layers[i].second + " " + std::to_string(static_cast<int>(std::lround(share(layers[i].first)))) + "%";
+  std::printf("most energy: %s\n", most.c_str());
+}
+
 int command_info(const std::string& name, const PrecisionOptions& p, bool json) {
   check_precision(p);
   if (!p.calibration.empty())
@@ -307,11 +343,14 @@ int command_info(const std::string& name, const PrecisionOptions& p, bool json) 
   const auto model = p.int8() ? entry.make_int8() : entry.make();
   if (!json) {
     model->report([](std::string_view line) { std::printf("%.*s\n", static_cast<int>(line.size()), line.data()); });
+    print_energy(*model);
     return 0;
   }
+  const auto table = energy::horowitz_45nm;
   nlohmann::json layers = nlohmann::json::array();
   model->visit([&](const NodeInfo& node) {
     if (!node.leaf) return;
+    const energy::Energy e = layer_energy(*model, node);
     layers.push_back({{"name", node.path},
                       {"type", node.kind},
                       {"description", node.description},
@@ -324,9 +363,14 @@ int command_info(const std::string& name, const PrecisionOptions& p, bool json) 
                       {"macs", node.cost.macs},
                       {"weight_bytes", node.cost.weight_bytes},
                       {"activation_read_bytes", node.cost.activation_read_bytes},
-                      {"activation_write_bytes", node.cost.activation_write_bytes}});
+                      {"activation_write_bytes", node.cost.activation_write_bytes},
+                      {"energy_pj", energy_json(e)}});
   });
   const Cost cost = model->cost();
+  nlohmann::json energy_total = energy_json(model->energy());
+  energy_total["method"] = "estimate";
+  energy_total["table"] = "horowitz_45nm";
+  energy_total["weights_level"] = energy::name_of(energy::level_of(model->weight_bytes(), table));
   const nlohmann::json info = {{"model", name},
                                {"precision", p.precision},
                                {"simd_target", arch::name},
@@ -336,6 +380,7 @@ int command_info(const std::string& name, const PrecisionOptions& p, bool json) 
                                {"arena_bytes", model->arena_bytes()},
                                {"activation_read_bytes", cost.activation_read_bytes},
                                {"activation_write_bytes", cost.activation_write_bytes},
+                               {"energy_pj", energy_total},
                                {"input_shape", shape_json(model->input())},
                                {"output_shape", shape_json(model->output())},
                                {"layers", layers}};

@@ -43,6 +43,8 @@ class Model {
   virtual Extent input() const = 0;
   virtual Extent output() const = 0;
   virtual Cost cost() const = 0;
+  /// The network's estimated energy per inference with the default table (Net::energy()).
+  virtual energy::Energy energy() const = 0;
   virtual std::size_t arena_bytes() const = 0;
   virtual std::size_t weight_bytes() const = 0;
   virtual void visit(const std::function<void(const NodeInfo&)>& visitor) const = 0;
@@ -100,6 +102,7 @@ class ZooModel final : public Model {
   Extent input() const override { return extent_of<typename Net::input>; }
   Extent output() const override { return extent_of<typename Net::output>; }
   Cost cost() const override { return Net::cost; }
+  energy::Energy energy() const override { return Net::energy(); }
   std::size_t arena_bytes() const override { return Net::arena_bytes; }
   std::size_t weight_bytes() const override { return Net::weight_bytes; }
   void visit(const std::function<void(const NodeInfo&)>& visitor) const override { Net::visit(visitor); }

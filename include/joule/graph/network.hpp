@@ -2,6 +2,7 @@
 // compile time; every memory need is a constant of the type:
 //   Net::weight_bytes   bytes of (folded, packed) weights,
 //   Net::arena_bytes    the activation arena, input and output included,
+//   Net::energy()       the estimated energy of one inference (energy/estimate.hpp),
 // and the network runs inside that arena with no heap use.
 //
 //   static Net::Weights weights;   // bound with bind_weights<Net>(...) or compiled in
@@ -58,6 +59,12 @@ class BasicNetwork {
 
   static constexpr Cost cost = root::cost;
   static constexpr std::size_t weight_bytes = root::weight_bytes;
+  /// Estimated energy of one inference, in picojoules by where it goes (energy/estimate.hpp):
+  /// a compile-time figure, `static_assert(Net::energy().total_uj() < 50.0)` is a budget.
+  static constexpr energy::Energy energy(
+      const energy::EnergyTable& table = energy::horowitz_45nm) {
+    return root::energy(table, weight_bytes);
+  }
   /// Elements of the PyTorch tensors of the layer that takes the most (for DeterministicWeights).
   static constexpr std::size_t max_source_elements = root::max_source_elements;
 

@@ -21,6 +21,7 @@
 #include "joule/core/shape.hpp"
 #include "joule/core/target.hpp"
 #include "joule/core/tensor_spec.hpp"
+#include "joule/energy/estimate.hpp"
 #include "joule/graph/arena_plan.hpp"
 #include "joule/graph/name_path.hpp"
 #include "joule/kernels/kernel_record.hpp"
@@ -108,6 +109,18 @@ constexpr std::size_t node_max_source_elements() {
     std::size_t total = 0;
     for (const TensorSpec& spec : Node::tensors) total += spec.elements();
     return total;
+  }
+}
+
+/// The estimated energy of one inference of the node (energy/estimate.hpp), its layers' figures
+/// added; `network_weight_bytes` are the weights of the whole network it is part of.
+template <class Node>
+constexpr energy::Energy node_energy(const energy::EnergyTable& table,
+                                     std::size_t network_weight_bytes) {
+  if constexpr (ContainerNode<Node>) {
+    return Node::energy(table, network_weight_bytes);
+  } else {
+    return energy::estimate(Node::cost, Node::input_dtype, network_weight_bytes, table);
   }
 }
 

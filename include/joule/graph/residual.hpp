@@ -43,6 +43,11 @@ struct BoundResidual {
   static constexpr std::string_view kind = "Residual";
   static constexpr Text<48> description{};
   static constexpr Cost cost = Body::cost + add::cost;
+  static constexpr energy::Energy energy(const energy::EnergyTable& table,
+                                         std::size_t network_weight_bytes) {
+    return node_energy<Body>(table, network_weight_bytes) +
+           node_energy<add>(table, network_weight_bytes);
+  }
   /// The body's weights, then the sum's (none in float32).
   static constexpr std::size_t add_offset = aligned_bytes(Body::weight_bytes);
   static constexpr std::size_t weight_bytes =

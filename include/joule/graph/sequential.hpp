@@ -66,6 +66,10 @@ struct BoundSequence {
   static constexpr std::string_view kind = "Sequential";
   static constexpr Text<48> description{};
   static constexpr Cost cost = (Nodes::cost + ...);
+  static constexpr energy::Energy energy(const energy::EnergyTable& table,
+                                         std::size_t network_weight_bytes) {
+    return (node_energy<Nodes>(table, network_weight_bytes) + ...);
+  }
 
   /// Each child's weights start aligned, at these byte offsets from the sequence's own.
   static constexpr std::array<std::size_t, count + 1> weight_offsets = [] {
