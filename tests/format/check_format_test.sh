@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/check_format on a scratch repository: an unformatted line a change adds is reported
 # (exit 1), old unformatted lines it does not touch are not, a formatted change passes (exit 0),
-# and on a clone of main the last commit is the change. Usage: check_format_test.sh SOURCE_DIR WORK
+# a closing inline-namespace comment is not a violation, and on a clone of main the last commit is
+# the change. Usage: check_format_test.sh SOURCE_DIR WORK
 set -euo pipefail
 source_dir=$1
 work=$2
@@ -36,6 +37,13 @@ if output=$(scripts/check_format 2>&1); then fail "an unformatted untracked file
 rm untracked.cpp
 git commit -q -am "formatted"
 output=$(scripts/check_format 2>&1) || fail "a formatted change failed: $output"
+
+# A new header closing an inline nested namespace, as every library header does: clang-format 14's
+# --dry-run flags the closing comment with nothing to change; the check must not.
+printf 'namespace a::inline b {\nint f();\n}  // namespace a::inline b\n' >inline_namespace.hpp
+git add inline_namespace.hpp
+output=$(scripts/check_format 2>&1) || fail "a formatted inline nested namespace failed: $output"
+git commit -q -m "inline namespace"
 
 # On main itself (nothing ahead of it), the last commit is the change.
 git checkout -q main

@@ -318,20 +318,24 @@ void print_energy(const Model& model) {
   const energy::Energy total = model.energy();
   const double all = total.total_pj();
   const auto share = [&](double pj) { return all > 0 ? 100.0 * pj / all : 0.0; };
-  std::printf("estimated energy: %.1f uJ per inference (compute %.0f%%, weights %.0f%% from %s, "
-              "activations %.0f%%; Horowitz 45 nm table, docs/energy.md)\n",
-              total.total_uj(), share(total.compute_pj), share(total.weights_pj),
-              std::string(energy::name_of(energy::level_of(model.weight_bytes(), energy::horowitz_45nm)))
-                  .c_str(),
-              share(total.activations_pj));
+  std::printf(
+      "estimated energy: %.1f uJ per inference (compute %.0f%%, weights %.0f%% from %s, "
+      "activations %.0f%%; Horowitz 45 nm table, docs/energy.md)\n",
+      total.total_uj(), share(total.compute_pj), share(total.weights_pj),
+      std::string(energy::name_of(energy::level_of(model.weight_bytes(), energy::horowitz_45nm)))
+          .c_str(),
+      share(total.activations_pj));
   std::vector<std::pair<double, std::string>> layers;
   model.visit([&](const NodeInfo& node) {
-    if (node.leaf) layers.emplace_back(layer_energy(model, node).total_pj(), std::string(node.path));
+    if (node.leaf)
+      layers.emplace_back(layer_energy(model, node).total_pj(), std::string(node.path));
   });
-  std::sort(layers.begin(), layers.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::sort(layers.begin(), layers.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
   std::string most;
   for (std::size_t i = 0; i < layers.size() && i < 3; ++i)
-    most += (i ? ", " : "") + layers[i].second + " " + std::to_string(static_cast<int>(std::lround(share(layers[i].first)))) + "%";
+    most += (i ? ", " : "") + layers[i].second + " " +
+            std::to_string(static_cast<int>(std::lround(share(layers[i].first)))) + "%";
   std::printf("most energy: %s\n", most.c_str());
 }
 

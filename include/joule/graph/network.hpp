@@ -61,8 +61,7 @@ class BasicNetwork {
   static constexpr std::size_t weight_bytes = root::weight_bytes;
   /// Estimated energy of one inference, in picojoules by where it goes (energy/estimate.hpp):
   /// a compile-time figure, `static_assert(Net::energy().total_uj() < 50.0)` is a budget.
-  static constexpr energy::Energy energy(
-      const energy::EnergyTable& table = energy::horowitz_45nm) {
+  static constexpr energy::Energy energy(const energy::EnergyTable& table = energy::horowitz_45nm) {
     return root::energy(table, weight_bytes);
   }
   /// Elements of the PyTorch tensors of the layer that takes the most (for DeterministicWeights).
