@@ -95,6 +95,46 @@ for key in ("model", "threads", "median_ms", "min_ms", "max_ms"):
     check(key in result, f"bench --json has '{key}'")
 check(result["min_ms"] <= result["median_ms"] <= result["max_ms"], "bench min <= median <= max")
 
+# --energy-table: the table info --json reports, read back, gives the same figures; another
+# table gives other figures; a bad table is refused naming the key.
+table_file = os.path.join(WORK, "energy_table.json")
+with open(table_file, "w") as f:
+    json.dump(obj["energy_table"], f)
+again = json.loads(joule("info", "mobilenet_v2", "--json", "--energy-table", table_file).stdout)
+check(again["energy_pj"]["total"] == energy["total"] and again["energy_pj"]["table"] == table_file,
+      "the table info --json writes reads back to the same energy")
+compute_only = os.path.join(WORK, "compute_only.json")
+with open(compute_only, "w") as f:
+    json.dump({"l1_byte_pj": 0, "l2_byte_pj": 0, "llc_byte_pj": 0, "dram_byte_pj": 0}, f)
+free_memory = json.loads(joule("info", "mobilenet_v2", "--json", "--energy-table", compute_only).stdout)
+check(free_memory["energy_pj"]["total"] == energy["compute"] and free_memory["energy_table"]["fp32_mac_pj"] == 4.6,
+      "a partial table replaces its keys and keeps the default's others")
+for name, content, fragment in [
+        ("unknown_key.json", '{"fp32_mac": 1}', "unknown key 'fp32_mac'"),
+        ("negative.json", '{"int8_mac_pj": -1}', "'int8_mac_pj' must be a finite number >= 0"),
+        ("text.json", '{"dram_byte_pj": "a lot"}', "'dram_byte_pj' must be a finite number >= 0"),
+        ("fraction.json", '{"l1_bytes": 1.5}', "'l1_bytes' is a capacity in bytes, a whole number"),
+        ("shrinking.json", '{"l2_bytes": 1024}', "capacities must grow from l1_bytes to l2_bytes to llc_bytes"),
+        ("array.json", '[1, 2]', "not a JSON object of EnergyTable fields"),
+        ("broken.json", '{"l1_bytes": ', "not a JSON object of EnergyTable fields")]:
+    path = write(os.path.join(WORK, name), content.encode())
+    expect_error(["info", "mobilenet_v2", "--energy-table", path], 1, fragment)
+expect_error(["info", "mobilenet_v2", "--energy-table", os.path.join(WORK, "no_such_table.json")], 1, "cannot open")
+expect_error(["bench", "mobilenet_v2", "--energy-table", table_file], 2, "--energy-table goes with --layers")
+
+# bench --layers: one row per layer (as info --json lists them), its time beside its estimated energy.
+layers = joule("bench", "mobilenet_v3_small", "--runs", "2", "--layers")
+check(layers.returncode == 0, f"bench --layers exits 0: {layers.stderr}")
+rows = layers.stdout.splitlines()
+small = json.loads(joule("info", "mobilenet_v3_small", "--json").stdout)
+check(rows[0].split()[-1] == "nJ" and "median us" in rows[0], f"bench --layers header: {rows[0]}")
+check([row.split()[0] for row in rows[1:-1]] == [l["name"] for l in small["layers"]],
+      "bench --layers has a row per layer, in order")
+check(all(abs(float(row.split()[-1]) - l["energy_pj"]["total"] * 1e-3) <= 0.05 + 1e-9 * l["energy_pj"]["total"]
+          for row, l in zip(rows[1:-1], small["layers"])),
+      "bench --layers gives each layer's estimated energy, as info --json does")
+check(rows[-1].startswith("sum of layer medians:"), f"bench --layers ends with the sum: {rows[-1]}")
+
 # Usage errors: exit 2.
 expect_error([], 2, "")
 expect_error(["frobnicate"], 2, "")

@@ -2,11 +2,11 @@
 // time it, turn its weights into a C++ header, quantize it to int8, compare int8 with fp32.
 //
 //   joule list [--costs]
-//   joule info MODEL [--precision int8] [--json]
+//   joule info MODEL [--precision int8] [--json] [--energy-table T.json]
 //   joule run MODEL --weights W.safetensors --input X.npy --output Y.npy [--threads N]
 //             [--precision int8 [--calibration DIR_OR_NPY [--percentile P]]]
-//   joule bench MODEL [--threads N] [--runs N] [--json | --layers] [--precision int8 [--weights W]
-//             [--calibration DIR_OR_NPY]]
+//   joule bench MODEL [--threads N] [--runs N] [--json | --layers [--energy-table T.json]]
+//             [--precision int8 [--weights W] [--calibration DIR_OR_NPY]]
 //   joule header MODEL --weights W.safetensors --output OUT.hpp [--name IDENTIFIER]
 //             [--precision int8 [--calibration DIR_OR_NPY]]
 //   joule quantize MODEL --weights W.safetensors --calibration DIR_OR_NPY --output Q.safetensors
@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "joule/io/npy.hpp"
+#include "energy_table.hpp"
 #include "joule/io/tensor_store_file.hpp"
 #include "model.hpp"
 
@@ -299,10 +300,25 @@ int command_list(bool costs) {
   return 0;
 }
 
-/// A leaf's estimated energy as Net::energy() adds it up: the default table, the weights of the
-/// whole network.
-energy::Energy layer_energy(const Model& model, const NodeInfo& node) {
-  return energy::estimate(node.cost, node.input_dtype, model.weight_bytes(), energy::horowitz_45nm);
+/// The energy table of info and bench: the default, or --energy-table FILE over it.
+struct EnergyChoice {
+  energy::EnergyTable table = energy::horowitz_45nm;
+  std::string name = "horowitz_45nm";
+};
+
+EnergyChoice energy_choice(const std::string& path) {
+  EnergyChoice choice;
+  if (path.empty()) return choice;
+  std::string error;
+  if (!read_energy_table(path, choice.table, error)) throw Failure{exit_failure, error};
+  choice.name = path;
+  return choice;
+}
+
+/// A leaf's estimated energy as Net::energy(table) adds it up: the weights of the whole network
+/// set their level.
+energy::Energy layer_energy(const Model& model, const NodeInfo& node, const EnergyChoice& e) {
+  return energy::estimate(node.cost, node.input_dtype, model.weight_bytes(), e.table);
 }
 
 nlohmann::json energy_json(const energy::Energy& e) {
@@ -312,49 +328,59 @@ nlohmann::json energy_json(const energy::Energy& e) {
           {"total", e.total_pj()}};
 }
 
+std::string weights_level(const Model& model, const EnergyChoice& e) {
+  return std::string(energy::name_of(energy::level_of(model.weight_bytes(), e.table)));
+}
+
 /// After the report: the estimated energy per inference, where it goes, and the layers that take
 /// the most of it.
-void print_energy(const Model& model) {
-  const energy::Energy total = model.energy();
+void print_energy(const Model& model, const EnergyChoice& e) {
+  const energy::Energy total = model.energy(e.table);
   const double all = total.total_pj();
   const auto share = [&](double pj) { return all > 0 ? 100.0 * pj / all : 0.0; };
   std::printf(
       "estimated energy: %.1f uJ per inference (compute %.0f%%, weights %.0f%% from %s, "
-      "activations %.0f%%; Horowitz 45 nm table, docs/energy.md)\n",
+      "activations %.0f%%; table %s, docs/energy.md)\n",
       total.total_uj(), share(total.compute_pj), share(total.weights_pj),
-      std::string(energy::name_of(energy::level_of(model.weight_bytes(), energy::horowitz_45nm)))
-          .c_str(),
-      share(total.activations_pj));
+      weights_level(model, e).c_str(), share(total.activations_pj), e.name.c_str());
   std::vector<std::pair<double, std::string>> layers;
   model.visit([&](const NodeInfo& node) {
     if (node.leaf)
-      layers.emplace_back(layer_energy(model, node).total_pj(), std::string(node.path));
+      layers.emplace_back(layer_energy(model, node, e).total_pj(), std::string(node.path));
   });
   std::sort(layers.begin(), layers.end(),
             [](const auto& a, const auto& b) { return a.first > b.first; });
   std::string most;
-  for (std::size_t i = 0; i < layers.size() && i < 3; ++i)
-    most += (i ? ", " : "") + layers[i].second + " " +
-            std::to_string(static_cast<int>(std::lround(share(layers[i].first)))) + "%";
+  for (std::size_t i = 0; i < layers.size() && i < 3; ++i) {
+    if (i > 0) most += ", ";
+    most += layers[i].second;
+    most += ' ';
+    most += std::to_string(static_cast<int>(std::lround(share(layers[i].first))));
+    most += '%';
+  }
   std::printf("most energy: %s\n", most.c_str());
 }
 
-int command_info(const std::string& name, const PrecisionOptions& p, bool json) {
+int command_info(const std::string& name, const PrecisionOptions& p, bool json,
+                 const std::string& energy_table) {
   check_precision(p);
   if (!p.calibration.empty())
     throw Failure{exit_usage, "info takes no --calibration: costs do not depend on weights"};
   const ZooEntry& entry = find_model(name);
+  const EnergyChoice choice = energy_choice(energy_table);
   const auto model = p.int8() ? entry.make_int8() : entry.make();
   if (!json) {
-    model->report([](std::string_view line) { std::printf("%.*s\n", static_cast<int>(line.size()), line.data()); });
-    print_energy(*model);
+    model->report(
+        [](std::string_view line) {
+          std::printf("%.*s\n", static_cast<int>(line.size()), line.data());
+        },
+        choice.table);
+    print_energy(*model, choice);
     return 0;
   }
-  const auto table = energy::horowitz_45nm;
   nlohmann::json layers = nlohmann::json::array();
   model->visit([&](const NodeInfo& node) {
     if (!node.leaf) return;
-    const energy::Energy e = layer_energy(*model, node);
     layers.push_back({{"name", node.path},
                       {"type", node.kind},
                       {"description", node.description},
@@ -368,13 +394,13 @@ int command_info(const std::string& name, const PrecisionOptions& p, bool json) 
                       {"weight_bytes", node.cost.weight_bytes},
                       {"activation_read_bytes", node.cost.activation_read_bytes},
                       {"activation_write_bytes", node.cost.activation_write_bytes},
-                      {"energy_pj", energy_json(e)}});
+                      {"energy_pj", energy_json(layer_energy(*model, node, choice))}});
   });
   const Cost cost = model->cost();
-  nlohmann::json energy_total = energy_json(model->energy());
+  nlohmann::json energy_total = energy_json(model->energy(choice.table));
   energy_total["method"] = "estimate";
-  energy_total["table"] = "horowitz_45nm";
-  energy_total["weights_level"] = energy::name_of(energy::level_of(model->weight_bytes(), table));
+  energy_total["table"] = choice.name;
+  energy_total["weights_level"] = weights_level(*model, choice);
   const nlohmann::json info = {{"model", name},
                                {"precision", p.precision},
                                {"simd_target", arch::name},
@@ -385,6 +411,7 @@ int command_info(const std::string& name, const PrecisionOptions& p, bool json) 
                                {"activation_read_bytes", cost.activation_read_bytes},
                                {"activation_write_bytes", cost.activation_write_bytes},
                                {"energy_pj", energy_total},
+                               {"energy_table", energy_table_json(choice.table)},
                                {"input_shape", shape_json(model->input())},
                                {"output_shape", shape_json(model->output())},
                                {"layers", layers}};
@@ -469,7 +496,7 @@ int command_run(const std::string& name, const std::string& weights, const std::
 }
 
 /// Median time of every leaf layer over `runs` timed runs, with its kernel and share of the total.
-void print_layer_profile(Model& model, int runs) {
+void print_layer_profile(Model& model, int runs, const EnergyChoice& energy_table) {
   std::vector<std::vector<double>> samples;
   for (int i = 0; i < runs; ++i) {
     const std::vector<double> seconds = model.profile();
@@ -483,33 +510,37 @@ void print_layer_profile(Model& model, int runs) {
     medians.push_back(layer[layer.size() / 2]);
     total += medians.back();
   }
-  std::printf("%-26s %-42s %-16s %12s %10s %9s %6s\n", "layer", "kernel", "output", "MACs",
-              "median us", "GOP/s", "share");
+  std::printf("%-26s %-42s %-16s %12s %10s %9s %6s %12s\n", "layer", "kernel", "output", "MACs",
+              "median us", "GOP/s", "share", "est. nJ");
   std::size_t index = 0;
   model.visit([&](const NodeInfo& node) {
     if (!node.leaf || index >= medians.size()) return;
     const double seconds = medians[index++];
-    std::printf("%-26.*s %-42.*s %-16s %12llu %10.1f %9.1f %5.1f%%\n",
+    std::printf("%-26.*s %-42.*s %-16s %12llu %10.1f %9.1f %5.1f%% %12.1f\n",
                 static_cast<int>(node.path.size()), node.path.data(),
                 static_cast<int>(node.kernel.size()), node.kernel.data(),
                 extent_text(node.output).c_str(), static_cast<unsigned long long>(node.cost.macs),
                 seconds * 1e6, 2.0 * static_cast<double>(node.cost.macs) / seconds * 1e-9,
-                100.0 * seconds / total);
+                100.0 * seconds / total, layer_energy(model, node, energy_table).total_pj() * 1e-3);
   });
   std::printf("sum of layer medians: %.3f ms\n", total * 1e3);
 }
 
 int command_bench(const std::string& name, const std::string& weights, int threads, int runs,
-                  bool json, bool layers, const PrecisionOptions& p) {
+                  bool json, bool layers, const PrecisionOptions& p,
+                  const std::string& energy_table) {
   check_threads(threads);
   if (runs < 1) throw Failure{exit_usage, "--runs must be at least 1"};
   if (layers && json)
     throw Failure{exit_usage, "--layers prints a table; it does not combine with --json"};
+  if (!layers && !energy_table.empty())
+    throw Failure{exit_usage, "--energy-table goes with --layers (the table's energy column)"};
+  const EnergyChoice choice = energy_choice(energy_table);
   const auto model = prepare(find_model(name), weights, p, true);
   model->set_threads(threads);
   if (layers) {
     model->profile();  // warm-up
-    print_layer_profile(*model, runs);
+    print_layer_profile(*model, runs, choice);
     return 0;
   }
   std::vector<float> input(model->input().size(), 0.5f), output(model->output().size());
@@ -671,6 +702,9 @@ int run_command_line(int argc, char** argv) {
   CLI::App* info = app.add_subcommand("info", "per-layer costs and totals of a model");
   info->add_option("model", model, "model name")->required();
   info->add_flag("--json", json, "one JSON object instead of the table");
+  std::string energy_table;
+  info->add_option("--energy-table", energy_table,
+                   "JSON of energy figures over the default table (docs/energy.md)");
   add_precision(info, false);
   CLI::App* run = app.add_subcommand("run", "run a model on an input with weights from a safetensors file");
   run->add_option("model", model, "model name")->required();
@@ -692,6 +726,8 @@ int run_command_line(int argc, char** argv) {
   bench->add_flag("--json", json, "one JSON object instead of a line");
   bool layers = false;
   bench->add_flag("--layers", layers, "time every layer and print a table (median over the runs)");
+  bench->add_option("--energy-table", energy_table,
+                    "with --layers: JSON of energy figures over the default table");
   add_precision(bench, true);
   CLI::App* header = app.add_subcommand("header", "write a model's folded, packed weights as a C++ header");
   header->add_option("model", model, "model name")->required();
@@ -743,11 +779,11 @@ int run_command_line(int argc, char** argv) {
 
   try {
     if (app.got_subcommand("list")) return command_list(costs);
-    if (app.got_subcommand("info")) return command_info(model, precision, json);
+    if (app.got_subcommand("info")) return command_info(model, precision, json, energy_table);
     if (app.got_subcommand("run"))
       return command_run(model, weights, input, output, threads, precision);
     if (app.got_subcommand("bench"))
-      return command_bench(model, weights, threads, runs, json, layers, precision);
+      return command_bench(model, weights, threads, runs, json, layers, precision, energy_table);
     if (app.got_subcommand("header"))
       return command_header(model, weights, output, name, precision);
     if (app.got_subcommand("quantize")) return command_quantize(model, weights, output, precision);

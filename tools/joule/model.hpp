@@ -43,12 +43,13 @@ class Model {
   virtual Extent input() const = 0;
   virtual Extent output() const = 0;
   virtual Cost cost() const = 0;
-  /// The network's estimated energy per inference with the default table (Net::energy()).
-  virtual energy::Energy energy() const = 0;
+  /// The network's estimated energy per inference (Net::energy(table)).
+  virtual energy::Energy energy(const energy::EnergyTable& table) const = 0;
   virtual std::size_t arena_bytes() const = 0;
   virtual std::size_t weight_bytes() const = 0;
   virtual void visit(const std::function<void(const NodeInfo&)>& visitor) const = 0;
-  virtual void report(const std::function<void(std::string_view)>& write_line) const = 0;
+  virtual void report(const std::function<void(std::string_view)>& write_line,
+                      const energy::EnergyTable& table) const = 0;
   /// Binds the weights by their names; run() may follow.
   virtual Status bind(io::SafetensorsFile& file, BindOptions options) = 0;
   virtual Status bind(const io::TensorStore& store, BindOptions options) = 0;
@@ -102,12 +103,15 @@ class ZooModel final : public Model {
   Extent input() const override { return extent_of<typename Net::input>; }
   Extent output() const override { return extent_of<typename Net::output>; }
   Cost cost() const override { return Net::cost; }
-  energy::Energy energy() const override { return Net::energy(); }
+  energy::Energy energy(const energy::EnergyTable& table) const override {
+    return Net::energy(table);
+  }
   std::size_t arena_bytes() const override { return Net::arena_bytes; }
   std::size_t weight_bytes() const override { return Net::weight_bytes; }
   void visit(const std::function<void(const NodeInfo&)>& visitor) const override { Net::visit(visitor); }
-  void report(const std::function<void(std::string_view)>& write_line) const override {
-    write_report<Net>(write_line);
+  void report(const std::function<void(std::string_view)>& write_line,
+              const energy::EnergyTable& table) const override {
+    write_report<Net>(write_line, table);
   }
   Status bind(io::SafetensorsFile& file, BindOptions options) override {
     return bind_from(file, options);

@@ -37,12 +37,12 @@ struct EnergyTable {
 /// Horowitz's 45 nm figures, on a core with a 32 KiB L1, 512 KiB L2 and 32 MiB last-level cache
 /// (the data caches of the AMD Zen 3 and Zen 4 cores this library is measured on).
 inline constexpr EnergyTable horowitz_45nm{
-    .fp32_mac_pj = 3.7 + 0.9,    // float multiply + float add
-    .int8_mac_pj = 0.2 + 0.1,    // 8-bit multiply + 32-bit add
-    .l1_byte_pj = 20.0 / 8,      // 32 KB SRAM, 64-bit access
-    .l2_byte_pj = 100.0 / 8,     // 1 MB SRAM, 64-bit access
-    .llc_byte_pj = 100.0 / 8,    // no larger SRAM in the source: the 1 MB figure, a lower bound
-    .dram_byte_pj = 1950.0 / 8,  // DRAM, the middle of 1.3 to 2.6 nJ per 64 bits
+    .fp32_mac_pj = 4.6,      // float multiply 3.7 + float add 0.9
+    .int8_mac_pj = 0.3,      // 8-bit multiply 0.2 + 32-bit add 0.1
+    .l1_byte_pj = 2.5,       // 32 KB SRAM, 20 pJ per 64-bit access
+    .l2_byte_pj = 12.5,      // 1 MB SRAM, 100 pJ per 64-bit access
+    .llc_byte_pj = 12.5,     // no larger SRAM in the source: the 1 MB figure, a lower bound
+    .dram_byte_pj = 243.75,  // DRAM: 1.95 nJ per 64 bits, the middle of 1.3 to 2.6 nJ
     .l1_bytes = 32 * 1024,
     .l2_bytes = 512 * 1024,
     .llc_bytes = 32 * 1024 * 1024,

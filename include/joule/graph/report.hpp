@@ -54,9 +54,10 @@ inline void append_share(Text<320>& text, double part, double whole, std::size_t
 }
 }  // namespace detail
 
-/// Calls write(line) for each line of the report, without a trailing newline.
+/// Calls write(line) for each line of the report, without a trailing newline. The energy columns
+/// use `table` (energy/table.hpp).
 template <class Net, class Write>
-void write_report(Write&& write) {
+void write_report(Write&& write, const energy::EnergyTable& table = energy::horowitz_45nm) {
   std::size_t path_width = 4;
   std::size_t type_width = 4;
   std::size_t kernel_width = 6;
@@ -83,11 +84,10 @@ void write_report(Write&& write) {
   line.append("   share");
   write(line.view());
 
-  // Each layer as Net::energy() counts it: the default table, the whole network's weights.
-  constexpr double total_pj = Net::energy().total_pj();
-  const auto energy_pj = [](const NodeInfo& node) {
-    return energy::estimate(node.cost, node.input_dtype, Net::weight_bytes, energy::horowitz_45nm)
-        .total_pj();
+  // Each layer as Net::energy(table) counts it: the whole network's weights set their level.
+  const double total_pj = Net::energy(table).total_pj();
+  const auto energy_pj = [&](const NodeInfo& node) {
+    return energy::estimate(node.cost, node.input_dtype, Net::weight_bytes, table).total_pj();
   };
 
   Net::visit([&](const NodeInfo& node) {
