@@ -149,7 +149,16 @@ int main(int argc, char** argv) {
                                      nullptr) != 0)
       return 1;
     double scale = 0;
-    for (float v : baseline) scale = std::max(scale, double(std::fabs(v)));
+    bool finite = true;
+    for (float v : baseline) {
+      finite = finite && std::isfinite(v);
+      scale = std::max(scale, double(std::fabs(v)));
+    }
+    // A limit of infinity would let any output pass: the baseline itself must be finite.
+    if (!finite) {
+      std::printf("FAILED: the x86-64 output holds a NaN or an infinity\n");
+      ++failures;
+    }
     for (const Candidate& c : levels) {
       if (!c.supported) continue;
       const dispatch::Level other = c.level();

@@ -107,3 +107,24 @@ TEST_CASE("binding packs the same weights whatever the source order", "[graph][b
   REQUIRE(bind_weights<Net>(b, *wb).ok());
   CHECK(std::memcmp(wa->data, wb->data, sizeof(wa->data)) == 0);
 }
+
+TEST_CASE("a source may answer every find with the same TensorData", "[graph][bind]") {
+  // As a table of compiled-in arrays would: one answer object, refilled on each call.
+  struct ReusingSource {
+    TensorTable* table;
+    TensorData answer;
+    const TensorData* find(std::string_view name) {
+      const TensorData* found = table->find(name);
+      if (found == nullptr) return nullptr;
+      answer = *found;
+      return &answer;
+    }
+  };
+  TensorTable table = TensorTable::deterministic_for<Net>(409);
+  ReusingSource reusing{&table, {}};
+  auto expected = std::make_unique<Net::Weights>();
+  auto actual = std::make_unique<Net::Weights>();
+  REQUIRE(bind_weights<Net>(table, *expected).ok());
+  REQUIRE(bind_weights<Net>(reusing, *actual).ok());
+  CHECK(std::memcmp(expected->data, actual->data, sizeof(expected->data)) == 0);
+}

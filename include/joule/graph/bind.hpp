@@ -28,7 +28,9 @@
 namespace joule::inline JOULE_TARGET {
 
 /// A source holds tensors and finds them by name: a safetensors file, a table of compiled-in
-/// arrays.
+/// arrays. The TensorData a find returns needs to stay valid only until the next find (binding
+/// copies it), so a source may answer every call with the same object; the data it points to
+/// must stay until binding returns.
 template <class S>
 concept TensorSource = requires(S& source, std::string_view name) {
   { source.find(name) } -> std::convertible_to<const TensorData*>;
@@ -178,6 +180,8 @@ using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::
     }
     const QuantParams* residual_input = node.residual_add ? flow.leave_residual() : nullptr;
     if (node.tensors.empty() && node.weight_bytes == 0) return;
+    // Copies of what the source answered: a source may reuse one TensorData for every answer.
+    std::array<TensorData, max_layer_tensors> answers{};
     std::array<const TensorData*, max_layer_tensors> sources{};
     if (node.tensors.size() > max_layer_tensors ||
         node.weight_offset + node.weight_bytes > storage.size()) {
@@ -250,7 +254,8 @@ using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::
           }
         }
       }
-      sources[i] = found;
+      answers[i] = *found;
+      sources[i] = &answers[i];
     }
     // An int8 layer packs with its input's quantization; without it (an earlier layer failed to
     // bind, and said so) it cannot.
