@@ -34,8 +34,8 @@
 #include <string>
 #include <vector>
 
-#include "joule/io/npy.hpp"
 #include "energy_table.hpp"
+#include "joule/io/npy.hpp"
 #include "joule/io/tensor_store_file.hpp"
 #include "model.hpp"
 
