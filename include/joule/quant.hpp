@@ -10,6 +10,7 @@
 #include "joule/quant/edges.hpp"
 #include "joule/quant/fused_inverted_residual.hpp"
 #include "joule/quant/int8.hpp"
+#include "joule/quant/int8_edges.hpp"
 #include "joule/quant/linear.hpp"
 #include "joule/quant/params.hpp"
 #include "joule/quant/pool.hpp"

@@ -5,6 +5,7 @@ crash whatever the files hold."""
 
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -262,6 +263,30 @@ on_the_spot = joule("run", "mobilenet_v3_small", "--precision", "int8", "--weigh
                     calibration, "--input", batch_input, "--output", os.path.join(WORK, "int8_spot.npy"))
 check(on_the_spot.returncode == 0 and np.array_equal(np.load(os.path.join(WORK, "int8_spot.npy")), int8_out),
       "calibrating on the spot gives what joule quantize gives")
+# int8 in and out: an int8 input gives int8 logits and both quantizations; the float-edged network
+# on the input those int8 values stand for gives exactly those logits dequantized.
+int8_batch = os.path.join(WORK, "int8_batch.npy")
+np.save(int8_batch, rng.integers(-128, 128, size=(2, 224, 224, 3)).astype(np.int8))
+raw_run = joule("run", "mobilenet_v3_small", "--precision", "int8", "--weights", quantized, "--input", int8_batch,
+                "--output", os.path.join(WORK, "int8_logits.npy"))
+check(raw_run.returncode == 0, f"int8 in/out run exits 0: {raw_run.stderr}")
+edges = re.search(r"input is read with scale (\S+) zero point (-?\d+), the logits in \S+ have scale (\S+) "
+                  r"zero point (-?\d+)", raw_run.stdout)
+check(edges is not None, f"int8 in/out run prints both quantizations: {raw_run.stdout!r}")
+raw_logits = np.load(os.path.join(WORK, "int8_logits.npy"))
+check(raw_logits.dtype == np.int8 and raw_logits.shape == (2, 1000), f"int8 logits {raw_logits.dtype} {raw_logits.shape}")
+if edges:
+    in_scale, in_zero, out_scale, out_zero = (np.float32(edges[1]), int(edges[2]), np.float32(edges[3]),
+                                              int(edges[4]))
+    stands_for = os.path.join(WORK, "int8_batch_real.npy")
+    np.save(stands_for, in_scale * (np.load(int8_batch).astype(np.float32) - np.float32(in_zero)))
+    float_edged = joule("run", "mobilenet_v3_small", "--precision", "int8", "--weights", quantized, "--input",
+                        stands_for, "--output", os.path.join(WORK, "int8_float_edged.npy"))
+    check(float_edged.returncode == 0, f"float-edged int8 run exits 0: {float_edged.stderr}")
+    check(np.array_equal(out_scale * (raw_logits.astype(np.float32) - np.float32(out_zero)),
+                         np.load(os.path.join(WORK, "int8_float_edged.npy"))),
+          "int8 in/out logits, dequantized, equal the float-edged network's")
+expect_error(run_args(weights, int8_input), 1, "int8 inputs go with joule run --precision int8")
 compared = joule("compare", "mobilenet_v3_small", "--weights", weights, "--quantized", quantized, "--input", single)
 check(compared.returncode == 0 and "features.0" in compared.stdout and "cosine" in compared.stdout,
       f"compare prints a table: {compared.stderr}")

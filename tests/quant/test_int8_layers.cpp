@@ -27,9 +27,11 @@ using testing::scalar;
 
 namespace {
 
+/// Binds Q from `store` and runs it once on `input` (float, or int8 for an int8-edged network).
 template <class Q>
-std::vector<float> run_quantized(const io::TensorStore& store, const std::vector<float>& input,
-                                 int threads = 0, PackOptions options = {}) {
+std::vector<typename Q::output_value> run_quantized(
+    const io::TensorStore& store, const std::vector<typename Q::input_value>& input,
+    int threads = 0, PackOptions options = {}) {
   auto weights = std::make_unique<typename Q::Weights>();
   const Status status = bind_weights<Q>(store, *weights, BindOptions{.pack = options});
   INFO(status.message());
@@ -39,9 +41,9 @@ std::vector<float> run_quantized(const io::TensorStore& store, const std::vector
   std::unique_ptr<runtime::ThreadPool> pool =
       threads > 0 ? std::make_unique<runtime::ThreadPool>(threads) : nullptr;
   Q net(std::as_const(*weights).span(), std::span<std::byte>(arena.get(), bytes), pool.get());
-  std::vector<float> output(Q::output::size);
-  net.forward(std::span<const float, Q::input::size>(input.data(), input.size()),
-              std::span<float, Q::output::size>(output.data(), output.size()));
+  std::vector<typename Q::output_value> output(Q::output::size);
+  net.forward(std::span<const typename Q::input_value, Q::input::size>(input.data(), input.size()),
+              std::span<typename Q::output_value, Q::output::size>(output.data(), output.size()));
   ::operator delete[](arena.release(), std::align_val_t(64));
   return output;
 }
@@ -243,6 +245,51 @@ TEST_CASE("int8 fused inverted residuals equal their layers run apart, at any th
   check_fused_equals_unfused<Shape<8, 7, 24>, WithSqueezeExcite>(73);
   check_fused_equals_unfused<Shape<9, 9, 16>, EfficientNetStyle>(74);
   check_fused_equals_unfused<Shape<10, 6, 24>, MobileNetV2Names>(75);
+}
+
+TEST_CASE("int8 in and out: the float-edged network's bits, both quantizations readable",
+          "[quant][edges]") {
+  using Net = Network<Shape<9, 11, 3>, Conv2d<8, 3, 2, ReLU6>, InvertedResidual<8, 6, 3, 1>,
+                      GlobalAvgPool, Linear<5>>;
+  using Q = quant::Quantized<Net>;
+  using Q8 = quant::Quantized<Net, quant::Edges::int8>;
+  STATIC_REQUIRE(Q8::input_dtype == DType::i8);
+  STATIC_REQUIRE(Q8::output_dtype == DType::i8);
+  STATIC_REQUIRE(Q8::cost.macs == Q::cost.macs);
+  STATIC_REQUIRE(Q8::weight_bytes == Q::weight_bytes);
+  // No float input or output: the edges move nothing (test_int8_zoo.cpp: the smaller arena).
+  STATIC_REQUIRE(Q8::cost.activation_read_bytes ==
+                 Q::cost.activation_read_bytes - 4 * Net::input::size - Net::output::size);
+  STATIC_REQUIRE(Q8::arena_bytes <= Q::arena_bytes);
+
+  const io::TensorStore store = random_quantized<Q>(91);
+  auto weights = std::make_unique<Q8::Weights>();
+  REQUIRE(bind_weights<Q8>(store, *weights).ok());
+  const QuantParams in = quant::input_quantization<Q8>(std::as_const(*weights).span());
+  const QuantParams out = quant::output_quantization<Q8>(std::as_const(*weights).span());
+  CHECK(in.scale == scalar<float>(store, "quant.scale"));
+  CHECK(in.zero_point == scalar<std::int32_t>(store, "quant.zero_point"));
+  CHECK(out.scale == scalar<float>(store, "3.scale"));
+  CHECK(out.zero_point == scalar<std::int32_t>(store, "3.zero_point"));
+
+  // The float network quantizes its input and dequantizes its logits; given the same int8 input,
+  // the int8-edged one gives the int8 logits behind them, at every thread count.
+  const auto input = testing::random_vector(Net::input::size, 92, -2.0f, 2.0f);
+  std::vector<std::int8_t> q_input(input.size());
+  kernels::elementwise::quantize(input.size(), input.data(), 1.0f / in.scale, in.zero_point,
+                                 q_input.data());
+  const std::vector<float> expected = run_quantized<Q>(store, input);
+  for (int threads : {0, 2}) {
+    INFO(threads << " threads");
+    const std::vector<std::int8_t> logits = run_quantized<Q8>(store, q_input, threads);
+    std::vector<float> real(logits.size());
+    kernels::elementwise::dequantize(logits.size(), logits.data(), out.scale, out.zero_point,
+                                     real.data());
+    CHECK(real == expected);
+  }
+  Q8::visit([&](const NodeInfo& n) {
+    if (n.leaf) CHECK(n.kernel.rfind("i8_", 0) == 0);
+  });
 }
 
 TEST_CASE("int8 binding refuses bad quantization tensors, naming them", "[quant][bind]") {

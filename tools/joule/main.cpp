@@ -5,6 +5,7 @@
 //   joule info MODEL [--precision int8] [--json] [--energy-table T.json]
 //   joule run MODEL --weights W.safetensors --input X.npy --output Y.npy [--threads N]
 //             [--precision int8 [--calibration DIR_OR_NPY [--percentile P]]]
+//             (int8: an int8 X.npy gives int8 logits in Y.npy, with their quantization printed)
 //   joule bench MODEL [--threads N] [--runs N] [--json | --layers [--energy-table T.json]]
 //             [--precision int8 [--weights W] [--calibration DIR_OR_NPY]]
 //   joule header MODEL --weights W.safetensors --output OUT.hpp [--name IDENTIFIER]
@@ -244,8 +245,10 @@ io::TensorStore quantize(const ZooEntry& entry, const std::string& weights,
 
 /// The model in the precision asked for, its weights bound: from a file (float, or int8 already
 /// quantized), or deterministic ones when `weights` is empty; int8 from float weights calibrates.
+/// `int8_edges`: the int8 network that takes and gives int8 tensors.
 std::unique_ptr<Model> prepare(const ZooEntry& entry, const std::string& weights,
-                               const PrecisionOptions& p, bool random_calibration_allowed) {
+                               const PrecisionOptions& p, bool random_calibration_allowed,
+                               bool int8_edges = false) {
   check_precision(p);
   if (!p.int8()) {
     auto model = entry.make();
@@ -257,7 +260,7 @@ std::unique_ptr<Model> prepare(const ZooEntry& entry, const std::string& weights
     }
     return model;
   }
-  auto model = entry.make_int8();
+  auto model = int8_edges ? entry.make_int8_edges() : entry.make_int8();
   if (!weights.empty()) {
     io::SafetensorsFile file = open_weights(weights);
     if (is_quantized(file)) {
@@ -430,26 +433,28 @@ std::string index_text(const std::vector<std::int64_t>& shape, std::size_t flat)
   return shape_text(index);
 }
 
-/// An input of `joule run` and `joule compare`: float32, NHWC with the model's height, width and
-/// channels, with the batch axis or without, and finite. Each refusal names what the model takes.
-/// `batch` says how many inputs it holds.
+/// An input of `joule run` and `joule compare`: float32 (or int8 where `int8_allowed`), NHWC with
+/// the model's height, width and channels, with the batch axis or without, and finite. Each
+/// refusal names what the model takes. `batch` says how many inputs it holds.
 io::NpyArray read_input(const std::string& name, Extent in, const std::string& input_path,
-                        std::size_t& batch) {
+                        std::size_t& batch, bool int8_allowed = false) {
   const std::vector<std::int64_t> hwc{in.height, in.width, in.channels};
   const std::vector<std::int64_t> nhwc{1, in.height, in.width, in.channels};
-  const std::string takes = name + " takes float32 " + shape_text(nhwc) + " or " + shape_text(hwc) +
-                            " (NHWC; a batch (N, " + std::to_string(in.height) + ", " +
-                            std::to_string(in.width) + ", " + std::to_string(in.channels) +
-                            ") runs N inputs)";
+  std::string takes = name + " takes float32 ";
+  if (int8_allowed) takes += "(or int8) ";
+  takes += shape_text(nhwc) + " or " + shape_text(hwc) + " (NHWC; a batch (N, " +
+           std::to_string(in.height) + ", " + std::to_string(in.width) + ", " +
+           std::to_string(in.channels) + ") runs N inputs)";
   io::NpyArray input;
   if (Status s = io::read_npy(input_path, input); !s.ok()) {
     std::string message(s.message());
     if (s.code() == ErrorCode::type_mismatch) message += "; " + takes;
     throw Failure{exit_failure, message};
   }
-  if (input.type != io::NpyArray::Type::float32) {
-    throw Failure{exit_failure,
-                  input_path + ": the input is int8 " + shape_text(input.shape) + ", " + takes};
+  if (input.type != io::NpyArray::Type::float32 && !int8_allowed) {
+    throw Failure{exit_failure, input_path + ": the input is int8 " + shape_text(input.shape) +
+                                    ", " + takes +
+                                    "; int8 inputs go with joule run --precision int8"};
   }
   const bool batched = input.shape.size() == 4 && input.shape[0] > 0 &&
                        std::vector<std::int64_t>(input.shape.begin() + 1, input.shape.end()) == hwc;
@@ -472,6 +477,23 @@ io::NpyArray read_input(const std::string& name, Extent in, const std::string& i
   return input;
 }
 
+/// Runs `model` on each of `batch` inputs and writes the (N, classes) outputs, of type T.
+template <class T>
+void run_batch(Model& model, const std::vector<T>& input, std::size_t batch,
+               const std::string& output_path) {
+  const std::size_t in = model.input().size();
+  const std::size_t out = model.output().size();
+  std::vector<T> output(batch * out);
+  for (std::size_t n = 0; n < batch; ++n) model.run(input.data() + n * in, output.data() + n * out);
+  const std::vector<std::int64_t> output_shape{static_cast<std::int64_t>(batch),
+                                               static_cast<std::int64_t>(out)};
+  if (Status s = io::write_npy(output_path, std::span<const T>(output), output_shape); !s.ok()) {
+    throw Failure{exit_failure, std::string(s.message())};
+  }
+}
+
+/// An int8 input (int8 in, int8 out) runs the int8 network without its float edges and says which
+/// quantization the input must have and the logits have.
 int command_run(const std::string& name, const std::string& weights, const std::string& input_path,
                 const std::string& output_path, int threads, const PrecisionOptions& p) {
   check_threads(threads);
@@ -479,19 +501,21 @@ int command_run(const std::string& name, const std::string& weights, const std::
   const Extent in = entry.make()->input();
   // The input first: it is small, and a wrong one should not wait for the weights to load.
   std::size_t batch = 0;
-  const io::NpyArray input = read_input(name, in, input_path, batch);
-  const auto model = prepare(entry, weights, p, false);
+  const io::NpyArray input = read_input(name, in, input_path, batch, p.int8());
+  const bool int8_edges = input.type == io::NpyArray::Type::int8;
+  const auto model = prepare(entry, weights, p, false, int8_edges);
   model->set_threads(threads);
-
-  const Extent out = model->output();
-  std::vector<float> output(batch * out.size());
-  for (std::size_t n = 0; n < batch; ++n)
-    model->run(input.floats.data() + n * in.size(), output.data() + n * out.size());
-  const std::vector<std::int64_t> output_shape{static_cast<std::int64_t>(batch),
-                                               static_cast<std::int64_t>(out.size())};
-  if (Status s = io::write_npy(output_path, output, output_shape); !s.ok()) {
-    throw Failure{exit_failure, std::string(s.message())};
+  if (!int8_edges) {
+    run_batch(*model, input.floats, batch, output_path);
+    return 0;
   }
+  run_batch(*model, input.int8s, batch, output_path);
+  const EdgeQuantization q = model->edge_quantization().value();
+  std::printf(
+      "int8 in and out: the input is read with scale %.9g zero point %d, the logits in %s have "
+      "scale %.9g zero point %d (real = scale x (q - zero point))\n",
+      static_cast<double>(q.input.scale), static_cast<int>(q.input.zero_point), output_path.c_str(),
+      static_cast<double>(q.output.scale), static_cast<int>(q.output.zero_point));
   return 0;
 }
 
@@ -712,9 +736,12 @@ int run_command_line(int argc, char** argv) {
                   "safetensors: torchvision state_dict names, or int8 from joule quantize")
       ->required();
   run->add_option("--input", input,
-                  "float32 .npy, NHWC (1,H,W,3), (H,W,3) or a batch (N,H,W,3), finite values")
+                  "float32 .npy, NHWC (1,H,W,3), (H,W,3) or a batch (N,H,W,3), finite values; "
+                  "with --precision int8 also int8 (int8 in and out)")
       ->required();
-  run->add_option("--output", output, "float32 .npy to write, (N, classes)")->required();
+  run->add_option("--output", output,
+                  ".npy to write, (N, classes): float32, int8 for an int8 input")
+      ->required();
   run->add_option("--threads", threads, "worker threads");
   add_precision(run, true);
   CLI::App* bench =

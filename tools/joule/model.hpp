@@ -1,8 +1,9 @@
 // The zoo behind one interface, so that the command line can pick a network by name and
 // precision. Each registry entry (joule/models/registry.hpp) becomes a ZooEntry in a zoo_*.cpp
 // file (one per family, so they build in parallel): its float network ZooModel<Net>, its int8
-// network ZooModel<quant::Quantized<Net>>, and the quantization that makes the second's tensors
-// from the first's weights and a calibration set.
+// networks ZooModel<quant::Quantized<Net>> (float in and out) and
+// ZooModel<quant::Quantized<Net, quant::Edges::int8>> (int8 in and out), and the quantization
+// that makes the int8 tensors from the float weights and a calibration set.
 #pragma once
 
 #include <chrono>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -36,10 +38,18 @@ struct LayerOutput {
   std::vector<float> values;
 };
 
+/// The quantization of an int8-edged model's input and output.
+struct EdgeQuantization {
+  QuantParams input;
+  QuantParams output;
+};
+
 class Model {
  public:
   virtual ~Model() = default;
   virtual DType precision() const = 0;
+  /// The dtype of the input and output tensors: float32, or int8 for int8 edges.
+  virtual DType edge_dtype() const = 0;
   virtual Extent input() const = 0;
   virtual Extent output() const = 0;
   virtual Cost cost() const = 0;
@@ -57,11 +67,13 @@ class Model {
   virtual void set_threads(int threads) = 0;
   /// Deterministic weights (graph/deterministic_weights.hpp), for timing without a weights file.
   virtual Status randomize(unsigned seed) = 0;
-  /// One inference: input (H, W, C) float, output (classes) float.
-  virtual void run(const float* input, float* output) = 0;
+  /// One inference: input (H, W, C), output (classes), both of edge_dtype() (float or int8).
+  virtual void run(const void* input, void* output) = 0;
+  /// Int8 edges: the input's and the output's quantization (weights bound); none otherwise.
+  virtual std::optional<EdgeQuantization> edge_quantization() const = 0;
   /// Runs once with every leaf layer timed; seconds per leaf, in the order visit() lists leaves.
   virtual std::vector<double> profile() = 0;
-  /// Runs once keeping every leaf's output.
+  /// Runs once keeping every leaf's output (float edges; empty for int8 edges).
   virtual std::vector<LayerOutput> capture(const float* input) = 0;
   virtual Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const = 0;
 };
@@ -98,8 +110,9 @@ class ZooModel final : public Model {
   ZooModel() = default;
 
   DType precision() const override {
-    return std::is_same_v<typename Net::precision, Int8> ? DType::i8 : DType::f32;
+    return std::is_same_v<typename Net::precision, Float32> ? DType::f32 : DType::i8;
   }
+  DType edge_dtype() const override { return Net::input_dtype; }
   Extent input() const override { return extent_of<typename Net::input>; }
   Extent output() const override { return extent_of<typename Net::output>; }
   Cost cost() const override { return Net::cost; }
@@ -128,10 +141,23 @@ class ZooModel final : public Model {
     pool_ = threads > 1 ? std::make_unique<runtime::ThreadPool>(threads) : nullptr;
     arena_.reset();
   }
-  void run(const float* input, float* output) override {
+  void run(const void* input, void* output) override {
+    using In = typename Net::input_value;
+    using Out = typename Net::output_value;
     Net net = network();
-    net.forward(std::span<const float, Net::input::size>(input, Net::input::size),
-                std::span<float, Net::output::size>(output, Net::output::size));
+    net.forward(
+        std::span<const In, Net::input::size>(static_cast<const In*>(input), Net::input::size),
+        std::span<Out, Net::output::size>(static_cast<Out*>(output), Net::output::size));
+  }
+  std::optional<EdgeQuantization> edge_quantization() const override {
+    if constexpr (quant::Int8Edged<Net>) {
+      if (!weights_) return std::nullopt;
+      const auto bound = std::as_const(*weights_).span();
+      return EdgeQuantization{quant::input_quantization<Net>(bound),
+                              quant::output_quantization<Net>(bound)};
+    } else {
+      return std::nullopt;
+    }
   }
   std::vector<double> profile() override {
     std::vector<double> seconds;
@@ -142,6 +168,23 @@ class ZooModel final : public Model {
     return seconds;
   }
   std::vector<LayerOutput> capture(const float* input) override {
+    if constexpr (Net::input_dtype != DType::f32) {
+      (void)input;
+      return {};
+    } else {
+      return capture_float(input);
+    }
+  }
+  Status write_header(std::ostream& out, std::string_view identifier,
+                      std::string_view description) const override {
+    if (!weights_) return Status::error(ErrorCode::invalid_argument, "no weights bound");
+    return io::write_weights_header(out,
+                                    std::span<const std::byte>(weights_->data, Net::weight_bytes),
+                                    identifier, description);
+  }
+
+ private:
+  std::vector<LayerOutput> capture_float(const float* input) {
     Net net = network();
     std::copy_n(input, Net::input::size, net.input_tensor().data());
     std::vector<std::vector<std::byte>> outputs;
@@ -171,14 +214,7 @@ class ZooModel final : public Model {
     });
     return layers;
   }
-  Status write_header(std::ostream& out, std::string_view identifier, std::string_view description) const override {
-    if (!weights_) return Status::error(ErrorCode::invalid_argument, "no weights bound");
-    return io::write_weights_header(out,
-                                    std::span<const std::byte>(weights_->data, Net::weight_bytes),
-                                    identifier, description);
-  }
 
- private:
   struct AlignedDelete {
     void operator()(std::byte* p) const {
       ::operator delete[](p, std::align_val_t(tensor_alignment));
@@ -285,6 +321,7 @@ struct ZooEntry {
   std::string name;
   std::function<std::unique_ptr<Model>()> make;
   std::function<std::unique_ptr<Model>()> make_int8;
+  std::function<std::unique_ptr<Model>()> make_int8_edges;
   std::function<Status(QuantizeRequest&, io::TensorStore&)> quantize;
 };
 
@@ -293,6 +330,10 @@ ZooEntry zoo_entry(std::string name) {
   return ZooEntry{
       std::move(name), [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); },
       [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<quant::Quantized<Net>>>()); },
+      [] {
+        using Q8 = quant::Quantized<Net, quant::Edges::int8>;
+        return std::unique_ptr<Model>(std::make_unique<ZooModel<Q8>>());
+      },
       [](QuantizeRequest& request, io::TensorStore& out) {
         return quantize_model<Net>(request, out);
       }};

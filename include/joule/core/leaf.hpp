@@ -16,6 +16,9 @@
 //   pack(sources, storage)      PyTorch layout to joule layout                          nothing
 //   output_quantization         int8: index in `tensors` of the output's scale (its      -1
 //                               zero point follows); -1: the input's quantization, or none
+//   defines_input_quantization  int8: its output_quantization tensors are its input's    false
+//                               too (a network's int8 input), so no layer before it
+//                               needs to give one
 //   float_tensors, quantize     int8: the float layer's tensors, and how they become    none
 //                               this layer's (quantize(floats, outputs): outputs[i] for
 //                               tensors[i], null for activation parameters)
@@ -53,6 +56,7 @@ struct LeafBase {
   static constexpr std::array<std::string_view, 0> part_names{};
   static constexpr std::array<TensorSpec, 0> tensors{};
   static constexpr int output_quantization = -1;
+  static constexpr bool defines_input_quantization = false;
   static void pack(const PackSources&, std::byte*) {}
   static constexpr std::array<TensorSpec, 0> float_tensors{};
   static void quantize(const PackSources&, void* const*) {}
@@ -74,6 +78,7 @@ concept LeafCosts = requires {
   { T::scratch_bytes } -> std::convertible_to<std::size_t>;
   { T::in_place } -> std::convertible_to<bool>;
   { T::output_quantization } -> std::convertible_to<int>;
+  { T::defines_input_quantization } -> std::convertible_to<bool>;
 };
 
 template <class T>
@@ -113,7 +118,7 @@ struct check_leaf {
   static_assert(
       LeafCosts<T>,
       "joule leaf protocol: the bound layer in the instantiation above lacks cost, weight_bytes, "
-      "scratch_bytes, in_place or output_quantization");
+      "scratch_bytes, in_place, output_quantization or defines_input_quantization");
   static_assert(
       LeafNames<T>,
       "joule leaf protocol: the bound layer in the instantiation above lacks kind, description, "

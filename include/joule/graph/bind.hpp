@@ -258,8 +258,16 @@ using SourceLookup = FunctionRef<const TensorData*(const TensorSpec& spec, std::
       sources[i] = &answers[i];
     }
     // An int8 layer packs with its input's quantization; without it (an earlier layer failed to
-    // bind, and said so) it cannot.
-    if (node.input_dtype == DType::i8 && flow.current() == nullptr) complete = false;
+    // bind, and said so, or none gives one) it cannot.
+    if (node.input_dtype == DType::i8 && flow.current() == nullptr &&
+        !node.defines_input_quantization) {
+      if (problems == 0) {
+        fail(Status::error(ErrorCode::invalid_argument, "layer '")
+                 .append(node.path)
+                 .append("' takes an int8 input whose quantization no layer before it gives"));
+      }
+      complete = false;
+    }
     if (node.residual_add && node.input_dtype == DType::i8 && residual_input == nullptr)
       complete = false;
     if (!complete) return;

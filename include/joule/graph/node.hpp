@@ -54,6 +54,8 @@ struct NodeInfo {
   /// int8 leaves: index in `tensors` of the output's scale (zero point next); -1 when the output
   /// keeps the input's quantization (pooling) or is not int8.
   int output_quantization = -1;
+  /// int8 leaves: the output_quantization tensors are the input's too (a network's int8 input).
+  bool defines_input_quantization = false;
   /// int8 leaves: the float layer's tensors, and how they become this layer's.
   std::span<const TensorSpec> float_tensors;
   void (*quantize)(const PackSources& floats, void* const* outputs) = nullptr;
@@ -160,6 +162,7 @@ NodeInfo node_info(const NamePath& path, std::size_t weight_offset, int depth) {
     info.part_names = Node::part_names;
     info.pack = &Node::pack;
     info.output_quantization = Node::output_quantization;
+    info.defines_input_quantization = Node::defines_input_quantization;
     info.float_tensors = Node::float_tensors;
     info.quantize = &Node::quantize;
     if constexpr (requires { Node::closes_residual; }) info.residual_add = Node::closes_residual;

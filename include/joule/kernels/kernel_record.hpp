@@ -35,6 +35,7 @@ enum class KernelOp : std::uint8_t {
   mbconv_fused,
   quantize,
   dequantize,
+  copy,
 };
 
 /// The reference kernels are plain loops (the oracle); SIMD kernels are xsimd code for
@@ -85,6 +86,8 @@ constexpr std::string_view op_name(KernelOp op) {
       return "quantize";
     case KernelOp::dequantize:
       return "dequantize";
+    case KernelOp::copy:
+      return "copy";
   }
   return "?";
 }
