@@ -55,7 +55,8 @@ class NetworkUnderTest {
 };
 
 /// Times one inference per iteration; reports MACs, GFLOP/s, peak%, the bytes the network moves
-/// (weights and activations), parameters and arena bytes.
+/// (weights and activations), parameters, arena bytes and the estimated energy of one inference
+/// (Net::energy(), the default table) in nJ.
 template <class Net>
 void time_network(benchmark::State& state, int threads) {
   NetworkUnderTest<Net> network(threads);
@@ -65,6 +66,7 @@ void time_network(benchmark::State& state, int threads) {
                double(Net::cost.weight_bytes + Net::cost.activation_read_bytes + Net::cost.activation_write_bytes));
   state.counters["params"] = double(Net::cost.params);
   state.counters["arena_bytes"] = double(Net::arena_bytes_for(threads));
+  state.counters["energy_nJ"] = Net::energy().total_pj() * 1e-3;
 }
 
 }  // namespace joule::bench
