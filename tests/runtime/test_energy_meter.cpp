@@ -97,11 +97,19 @@ TEST_CASE("energy meter: a counter that does not advance is an error, not a figu
   dead.idle_watts = 0;
   dead.joules_per_run = 0;
   EnergyMeasurement r;
+  const joule::Status status = measure(dead, {}, r);
+  CHECK(!status.ok());
+  CHECK(std::string(status.message()) ==
+        "the counter did not advance in 1.0 s: it does not count here");
+  CHECK(r.runs == 64);  // refused after the first window, not after max_seconds
+
+  Machine slow;  // counts, but too coarsely to reach 1000 steps by max_seconds
+  slow.resolution = 1.0;
   EnergyMeterOptions options;
   options.max_seconds = 3.0;
-  const joule::Status status = measure(dead, options, r);
-  CHECK(!status.ok());
-  CHECK(std::string(status.message()).find("the counter advanced 0 J in 3.0 s") == 0);
+  const joule::Status too_slow = measure(slow, options, r);
+  CHECK(std::string(too_slow.message())
+            .find("the counter advanced 108 J in 3.0 s, less than 1000 J") == 0);
 
   EnergyMeterOptions bad;
   bad.min_seconds = 0;

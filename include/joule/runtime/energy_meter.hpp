@@ -34,7 +34,9 @@ struct EnergyMeterOptions {
   double min_seconds = 1.0;  // the shortest window
   double min_steps = 1000;   // the least energy counted, in steps of the counter's resolution
   long min_runs = 1;
-  double max_seconds = 60;  // give up (an error) when the counter has not advanced enough by then
+  // Give up (an error) when the counter has not counted enough by then; one that has not moved at
+  // all is refused after the first min_seconds.
+  double max_seconds = 60;
   // Reads of the counter during the window, so that its wraps are unwound (powercap_counter.hpp:
   // minutes apart at full power).
   double read_every_seconds = 1.0;
@@ -84,6 +86,14 @@ inline Status measure_energy(EnergyCounter& counter, FunctionRef<void()> work,
       last_read = now;
     }
     if (long_enough && joules - start_joules >= enough && joules > start_joules) break;
+    // A counter that has not moved in a whole window is not counting (some virtual machines list
+    // a powercap zone that stays at 0): say so now rather than after max_seconds.
+    if (long_enough && joules == start_joules) {
+      char text[120];
+      std::snprintf(text, sizeof text,
+                    "the counter did not advance in %.1f s: it does not count here", now - start);
+      return Status::error(ErrorCode::invalid_value, text);
+    }
     if (now - start >= options.max_seconds) {
       char text[200];
       std::snprintf(text, sizeof text,
