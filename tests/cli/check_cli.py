@@ -184,6 +184,53 @@ check(table_bench.returncode == 0 and "(table " + compute_only + ", docs/energy.
       f"bench --energy takes --energy-table for its estimate: {table_bench.stdout} {table_bench.stderr}")
 expect_error(["bench", "mobilenet_v3_small", "--energy", "--layers"], 2, "--energy measures whole inferences")
 
+# The measured path on a recorded AMD tree ($JOULE_SYSFS_ROOT) whose package-0 counter a writer
+# advances meanwhile (1 W, whole files replaced so that a read never sees half of one): a line
+# labelled rapl naming both packages, the runs, the window and the baseline, and its JSON. The
+# figure itself means nothing here (the writer does not follow the work): only its form is checked.
+import re  # noqa: E402
+import shutil  # noqa: E402
+import threading  # noqa: E402
+
+fake_root = os.path.join(WORK, "fake_root")
+shutil.rmtree(fake_root, ignore_errors=True)
+shutil.copytree(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "runtime", "sysfs_trees", "amd"), fake_root)
+counter_file = os.path.join(fake_root, "sys", "class", "powercap", "intel-rapl:0", "energy_uj")
+stop = threading.Event()
+
+
+def advance_counter():
+    value = int(open(counter_file).read())
+    while not stop.wait(0.005):
+        value += 5000
+        with open(counter_file + ".new", "w") as f:
+            f.write(f"{value}\n")
+        os.replace(counter_file + ".new", counter_file)
+
+
+writer = threading.Thread(target=advance_counter)
+writer.start()
+try:
+    env = dict(os.environ, JOULE_SYSFS_ROOT=fake_root)
+    ran = subprocess.run([JOULE, "bench", "mobilenet_v3_small", "--runs", "2", "--energy"], capture_output=True,
+                         text=True, timeout=300, env=env)
+    ran_json = subprocess.run([JOULE, "bench", "mobilenet_v3_small", "--runs", "2", "--energy", "--json"],
+                              capture_output=True, text=True, timeout=300, env=env)
+finally:
+    stop.set()
+    writer.join()
+out = ran.stdout.splitlines()
+check(ran.returncode == 0 and ran.stderr == "", f"bench --energy on a counter: exit 0, no note: {ran.stderr}")
+pattern = (r"energy, rapl: -?[0-9.e+-]+ mJ per inference \(package-0 \(intel-rapl:0\), package-1 \(intel-rapl:1\); "
+           r"[0-9]+ runs in [0-9.]+ s counted [0-9.]+ J, less the idle baseline [0-9.]+ J over [0-9.]+ s sleeping, [0-9.]+ W\)$")
+check(len(out) == 3 and re.match(pattern, out[1]) and out[2].startswith("energy, estimate: "),
+      f"bench --energy on a counter: timing, the rapl line, the estimate: {out}")
+measured = json.loads(ran_json.stdout)["energy"]["measured"] if ran_json.returncode == 0 else None
+check(measured is not None and measured["method"] == "rapl" and measured["runs"] >= 2 and measured["seconds"] >= 1.0
+      and measured["idle_seconds"] >= 0.9 * measured["seconds"] and measured["joules"] > 0
+      and measured["source"] == "package-0 (intel-rapl:0), package-1 (intel-rapl:1)",
+      f"bench --energy --json on a counter: {ran_json.stdout} {ran_json.stderr}")
+
 # Usage errors: exit 2.
 expect_error([], 2, "")
 expect_error(["frobnicate"], 2, "")

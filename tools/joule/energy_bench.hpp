@@ -2,9 +2,11 @@
 // (runtime/open_energy_counter.hpp, runtime/energy_meter.hpp) beside the compile-time estimate,
 // each figure labelled with its method: "rapl", "perf" or "estimate". Where no counter is readable,
 // one note on stderr says what was tried and why it failed, and the estimate is shown alone.
+// $JOULE_SYSFS_ROOT, when set, is read in place of "/" (tests/cli runs a recorded tree through it).
 #pragma once
 
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <string>
 #include <vector>
@@ -32,7 +34,9 @@ inline EnergyBench bench_energy(const std::function<void()>& run, long min_runs,
   nlohmann::json estimate = {
       {"method", "estimate"}, {"joules_per_inference", estimate_joules}, {"table", table_name}};
   std::string tried;
-  const auto counter = runtime::open_energy_counter("/", tried);
+  // The root of the counters' trees: "/", or $JOULE_SYSFS_ROOT (the CLI test's recorded tree).
+  const char* root = std::getenv("JOULE_SYSFS_ROOT");
+  const auto counter = runtime::open_energy_counter(root && *root ? root : "/", tried);
   if (counter) {
     runtime::EnergyMeterOptions options;
     options.min_runs = min_runs;
