@@ -6,8 +6,8 @@
 //   joule run MODEL --weights W.safetensors --input X.npy --output Y.npy [--threads N]
 //             [--precision int8 [--calibration DIR_OR_NPY [--percentile P]]]
 //             (int8: an int8 X.npy gives int8 logits in Y.npy, with their quantization printed)
-//   joule bench MODEL [--threads N] [--runs N] [--json | --layers [--energy-table T.json]]
-//             [--precision int8 [--weights W] [--calibration DIR_OR_NPY]]
+//   joule bench MODEL [--threads N] [--runs N] [--json | --layers] [--energy]
+//             [--energy-table T.json] [--precision int8 [--weights W] [--calibration DIR_OR_NPY]]
 //   joule header MODEL --weights W.safetensors --output OUT.hpp [--name IDENTIFIER]
 //             [--precision int8 [--calibration DIR_OR_NPY]]
 //   joule quantize MODEL --weights W.safetensors --calibration DIR_OR_NPY --output Q.safetensors
@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "energy_bench.hpp"
 #include "energy_table.hpp"
 #include "joule/io/npy.hpp"
 #include "joule/io/tensor_store_file.hpp"
@@ -551,14 +552,17 @@ void print_layer_profile(Model& model, int runs, const EnergyChoice& energy_tabl
 }
 
 int command_bench(const std::string& name, const std::string& weights, int threads, int runs,
-                  bool json, bool layers, const PrecisionOptions& p,
+                  bool json, bool layers, bool energy, const PrecisionOptions& p,
                   const std::string& energy_table) {
   check_threads(threads);
   if (runs < 1) throw Failure{exit_usage, "--runs must be at least 1"};
   if (layers && json)
     throw Failure{exit_usage, "--layers prints a table; it does not combine with --json"};
-  if (!layers && !energy_table.empty())
-    throw Failure{exit_usage, "--energy-table goes with --layers (the table's energy column)"};
+  if (layers && energy)
+    throw Failure{exit_usage,
+                  "--energy measures whole inferences; it does not combine with --layers"};
+  if (!layers && !energy && !energy_table.empty())
+    throw Failure{exit_usage, "--energy-table goes with --layers or --energy (their estimates)"};
   const EnergyChoice choice = energy_choice(energy_table);
   const auto model = prepare(find_model(name), weights, p, true);
   model->set_threads(threads);
@@ -579,17 +583,28 @@ int command_bench(const std::string& name, const std::string& weights, int threa
   std::sort(ms.begin(), ms.end());
   const double median = runs % 2 ? ms[runs / 2] : (ms[runs / 2 - 1] + ms[runs / 2]) / 2;
   const double gops = 2.0 * static_cast<double>(model->cost().macs) / (median * 1e6);
+  // Measured energy (and the estimate) after the timing: runs at least --runs times.
+  EnergyBench energy_bench;
+  if (energy) {
+    auto infer = [&] { model->run(input.data(), output.data()); };
+    energy_bench =
+        bench_energy(infer, runs, model->energy(choice.table).total_uj() * 1e-6, choice.name);
+    if (!energy_bench.note.empty())
+      std::fprintf(stderr, "joule: note: %s\n", energy_bench.note.c_str());
+  }
   if (json) {
-    const nlohmann::json result = {
+    nlohmann::json result = {
         {"model", name},       {"precision", p.precision},   {"threads", threads},
         {"runs", runs},        {"min_ms", ms.front()},       {"median_ms", median},
         {"max_ms", ms.back()}, {"macs", model->cost().macs}, {"gflops", gops}};
+    if (energy) result["energy"] = energy_bench.json;
     std::printf("%s\n", result.dump().c_str());
   } else {
     std::printf(
         "%s (%s): median %.3f ms, min %.3f ms, max %.3f ms over %d runs, %d thread%s, %.2f GOP/s\n",
         name.c_str(), p.precision.c_str(), median, ms.front(), ms.back(), runs, threads,
         threads == 1 ? "" : "s", gops);
+    for (const std::string& line : energy_bench.lines) std::printf("%s\n", line.c_str());
   }
   return 0;
 }
@@ -754,7 +769,11 @@ int run_command_line(int argc, char** argv) {
   bool layers = false;
   bench->add_flag("--layers", layers, "time every layer and print a table (median over the runs)");
   bench->add_option("--energy-table", energy_table,
-                    "with --layers: JSON of energy figures over the default table");
+                    "with --layers or --energy: JSON of energy figures over the default table");
+  bool energy = false;
+  bench->add_flag("--energy", energy,
+                  "measure joules per inference with the machine's energy counter (RAPL, perf) "
+                  "beside the estimate (docs/energy.md)");
   add_precision(bench, true);
   CLI::App* header = app.add_subcommand("header", "write a model's folded, packed weights as a C++ header");
   header->add_option("model", model, "model name")->required();
@@ -810,7 +829,8 @@ int run_command_line(int argc, char** argv) {
     if (app.got_subcommand("run"))
       return command_run(model, weights, input, output, threads, precision);
     if (app.got_subcommand("bench"))
-      return command_bench(model, weights, threads, runs, json, layers, precision, energy_table);
+      return command_bench(model, weights, threads, runs, json, layers, energy, precision,
+                           energy_table);
     if (app.got_subcommand("header"))
       return command_header(model, weights, output, name, precision);
     if (app.got_subcommand("quantize")) return command_quantize(model, weights, output, precision);
