@@ -210,6 +210,11 @@ class RefusalTest(unittest.TestCase):
         self.assertRefused(nn.Sequential(nn.Conv2d(3, 4, 1), nn.Upsample(scale_factor=2)),
                            ["1: Upsample"])
 
+    def test_only_the_refused_node_is_listed_not_what_follows_it(self):
+        model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.MaxPool2d(2), nn.Dropout(), nn.ReLU(),
+                              nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(64, 2))
+        self.assertEqual(refusals(model), [("1", "MaxPool2d")])
+
     def test_every_problem_is_listed_at_once(self):
         lstm = Lambda(lambda self, x: self.lstm(x.flatten(2))[0], lstm=nn.LSTM(64, 4))
         entries = self.assertRefused(lstm, ["lstm: LSTM", "flatten: Tensor.flatten (only flatten(x, 1) is mapped)",

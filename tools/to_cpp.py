@@ -35,6 +35,9 @@ from tool_cli import Failure, UsageError  # noqa: E402
 PROG = "to_cpp.py"
 
 
+UNMAPPED = object()  # the value of a node that was refused, so that its users are not listed too
+
+
 class Unmappable(Exception):
     """What joule has no layer for: each entry is (name, type), with the reason in the type."""
 
@@ -566,7 +569,7 @@ def map_graph(traced):
             len(node.users) == 1 for node in tail[id(layer)])
 
     def alias(node, source):
-        value[node] = value[source]
+        value[node] = value.get(source, UNMAPPED)
         if value[node] != "input" and tail.get(id(value[node]), [None])[-1] is source:
             tail[id(value[node])].append(node)
 
@@ -603,6 +606,9 @@ def map_graph(traced):
                     raise Unmappable([(node.name, kind)])
                 source = args[0]
                 layer = value.get(source)
+                if layer is UNMAPPED:  # after a refused node: that one is the problem listed
+                    value[node] = UNMAPPED
+                    continue
                 fusable = (isinstance(layer, (Conv, Linear, BatchNorm)) and layer.activation is None
                            and can_fold(layer, source))
                 if not fusable:
@@ -701,6 +707,7 @@ def map_graph(traced):
             raise Unmappable([(node.target if module is not None else node.name, kind)])
         except Unmappable as error:
             problems.extend(error.entries)
+            value[node] = UNMAPPED
     if problems:
         raise Unmappable(problems)
 
