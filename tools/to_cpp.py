@@ -839,7 +839,7 @@ def _to_nodes(items):
     for item in items:
         if isinstance(item, Residual):
             body = _to_nodes(item.body)
-            prefix = _common([".".join(node.prefix) for node in body if node.prefix is not None])
+            prefix = _common([".".join(node.prefix) for node in body if node.prefix is not None]) or []
             for node in body:
                 if node.prefix is not None:
                     node.prefix = node.prefix[len(prefix):]
