@@ -342,6 +342,31 @@ class ProgramTest(unittest.TestCase):
                         "--header", os.path.join(self.dir, "v3.hpp"), "--name", "V3")
         self.assertEqual(done.returncode, 0, done.stderr)
 
+    def test_trained_weights_from_a_state_dict(self):
+        sys.path.insert(0, self.dir)
+        try:
+            import net_file
+        finally:
+            sys.path.remove(self.dir)
+        trained = net_file.net()
+        with torch.no_grad():
+            trained.fc.bias.fill_(0.25)
+        state = os.path.join(self.dir, "trained.pt")
+        torch.save(trained.state_dict(), state)
+        weights = os.path.join(self.dir, "elsewhere.safetensors")
+        done = run_tool(f"{self.net_file}:net", "--input-shape", "8,8,3", "--header",
+                        os.path.join(self.dir, "t.hpp"), "--state-dict", state, "--weights", weights)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        tensors, _ = safetensors_file.load_torch(weights)
+        self.assertTrue(torch.equal(tensors["fc.bias"], torch.full((4,), 0.25)))
+        # A state dict of another network: one line, exit 1.
+        torch.save(nn.Linear(2, 2).state_dict(), state)
+        done = run_tool(f"{self.net_file}:net", "--input-shape", "8,8,3", "--header",
+                        os.path.join(self.dir, "t.hpp"), "--state-dict", state)
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(len(done.stderr.splitlines()), 1, done.stderr)
+        self.assertIn("trained.pt: Error(s) in loading state_dict for Net: Missing key(s)", done.stderr)
+
     def test_unmappable_modules_are_listed_with_exit_1(self):
         header = os.path.join(self.dir, "p.hpp")
         done = run_tool(f"{self.net_file}:pooled", "--input-shape", "4,4,3", "--header", header)

@@ -49,6 +49,11 @@ class Unmappable(Exception):
 
 # ---- The network given on the command line ----
 
+def _joined(error):
+    """An exception's message on one line (PyTorch's state-dict errors take several)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return " ".join(lines) if lines else type(error).__name__
+
 def input_shape(text):
     """`H,W,C` -> (H, W, C), each positive."""
     import argparse
@@ -76,7 +81,7 @@ def load_module(spec):
         try:
             model = torch.load(spec, map_location="cpu")
         except Exception as error:  # pickle and torch raise many kinds
-            raise Failure(f"{spec}: cannot load: {tool_cli.one_line(str(error))}") from None
+            raise Failure(f"{spec}: cannot load: {_joined(error)}") from None
         source = spec
     else:
         where, _, attribute = spec.rpartition(":")
@@ -96,7 +101,7 @@ def load_module(spec):
             raise
         except Exception as error:
             raise Failure(f"{where}: cannot import: {type(error).__name__}: "
-                          f"{tool_cli.one_line(str(error))}") from None
+                          f"{_joined(error)}") from None
         if not hasattr(python_module, attribute):
             raise Failure(f"{where} has no {attribute}")
         model = getattr(python_module, attribute)
@@ -105,7 +110,7 @@ def load_module(spec):
                 model = model()
             except Exception as error:
                 raise Failure(f"{spec}(): {type(error).__name__}: "
-                              f"{tool_cli.one_line(str(error))}") from None
+                              f"{_joined(error)}") from None
         source = spec
     if not isinstance(model, torch.nn.Module):
         raise Failure(f"{spec}: gives a {type(model).__name__}, not a torch.nn.Module")
@@ -159,7 +164,7 @@ def trace(model, shape):
         graph = Tracer().trace(model)
     except Exception as error:
         raise Failure(f"torch.fx cannot trace the module: {type(error).__name__}: "
-                      f"{tool_cli.one_line(str(error))}") from None
+                      f"{_joined(error)}") from None
     traced = torch.fx.GraphModule(model, graph)
     height, width, channels = shape
     x = torch.zeros(1, channels, height, width)
@@ -169,7 +174,7 @@ def trace(model, shape):
             model(x)
     except Exception as error:
         raise Failure(f"the module does not run on a (1, {channels}, {height}, {width}) input: "
-                      f"{type(error).__name__}: {tool_cli.one_line(str(error))}") from None
+                      f"{type(error).__name__}: {_joined(error)}") from None
     with torch.no_grad():
         ShapeProp(traced).propagate(x)
     return traced
@@ -975,13 +980,13 @@ def to_cpp(args):
         try:
             state = torch.load(args.state_dict, map_location="cpu")
         except Exception as error:
-            raise Failure(f"{args.state_dict}: cannot load: {tool_cli.one_line(str(error))}") from None
+            raise Failure(f"{args.state_dict}: cannot load: {_joined(error)}") from None
         if isinstance(state, torch.nn.Module):
             state = state.state_dict()
         try:
             model.load_state_dict(state)
         except RuntimeError as error:
-            raise Failure(f"{args.state_dict}: {tool_cli.one_line(str(error))}") from None
+            raise Failure(f"{args.state_dict}: {_joined(error)}") from None
     if args.randomize is not None:
         joule_models.randomize(model, args.randomize, (channels, height, width))
     model.eval()
