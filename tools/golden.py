@@ -23,13 +23,37 @@ INPUT = "input.npy"
 EXPECTED = "expected.npy"
 
 
+def write_case(out_dir, x, y, state_dict=None, metadata=None):
+    """Writes a case: input.npy (x, NCHW as NHWC), expected.npy (y; a feature map as NHWC) and,
+    given a state dict, weights.safetensors. Returns {"max_abs": max |y|}."""
+    import numpy as np
+
+    import safetensors_file
+
+    if y.dim() == 4:
+        y = y.permute(0, 2, 3, 1).contiguous()
+    expected = y.numpy().astype(np.float32)
+    if not np.isfinite(expected).all():
+        source = (metadata or {}).get("joule.source", "")
+        raise Failure(f"{(metadata or {}).get('joule.model', 'model')}: PyTorch output is not finite ({source})")
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+        if state_dict is not None:
+            safetensors_file.save(state_dict, os.path.join(out_dir, WEIGHTS), metadata)
+        # The C++ side reads images as NHWC, the layout it computes in.
+        nhwc = x.permute(0, 2, 3, 1).contiguous().numpy().astype(np.float32)
+        np.save(os.path.join(out_dir, INPUT), nhwc)
+        np.save(os.path.join(out_dir, EXPECTED), expected)
+    except OSError as error:
+        raise Failure(f"cannot write into {out_dir}: {error.strerror or error}") from None
+    return {"max_abs": float(np.abs(expected).max())}
+
+
 def make_golden(model_name, out_dir, seed=0, classes=1000):
     """Writes the three files; returns a dict of what a caller may report."""
-    import numpy as np
     import torch
 
     import joule_models
-    import safetensors_file
 
     try:
         _, res = joule_models.lookup(model_name)
@@ -48,9 +72,6 @@ def make_golden(model_name, out_dir, seed=0, classes=1000):
         y = model(x)
     ran = time.perf_counter()
 
-    expected = y.numpy().astype(np.float32)
-    if not np.isfinite(expected).all():
-        raise Failure(f"{model_name}: PyTorch output is not finite (seed {seed})")
     metadata = {
         "format": "pt",
         "joule.model": model_name,
@@ -58,19 +79,12 @@ def make_golden(model_name, out_dir, seed=0, classes=1000):
         "joule.resolution": str(res),
         "joule.source": f"random, seed {seed}",
     }
-    try:
-        safetensors_file.save(model.state_dict(), os.path.join(out_dir, WEIGHTS), metadata)
-        # The C++ side reads images as NHWC, the layout it computes in.
-        nhwc = x.permute(0, 2, 3, 1).contiguous().numpy().astype(np.float32)
-        np.save(os.path.join(out_dir, INPUT), nhwc)
-        np.save(os.path.join(out_dir, EXPECTED), expected)
-    except OSError as error:
-        raise Failure(f"cannot write into {out_dir}: {error.strerror or error}") from None
+    case = write_case(out_dir, x, y, model.state_dict(), metadata)
     return {
         "model": model_name,
         "resolution": res,
         "classes": classes,
-        "max_abs": float(np.abs(expected).max()),
+        "max_abs": case["max_abs"],
         "build_s": built - started,
         "forward_s": ran - built,
         "total_s": time.perf_counter() - started,

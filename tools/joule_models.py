@@ -127,6 +127,7 @@ def resolution(name):
 
 def randomize(model, seed=0, input_size=224):
     """Give every parameter and buffer a value drawn from `seed` alone; returns the model in eval.
+    input_size is the resolution of a 3-channel input, or (C, H, W).
 
     BatchNorm parameters and statistics are drawn away from the identity that a fresh model has,
     and every bias is nonzero, so that a reader which forgets to fold one of them, or folds it
@@ -162,7 +163,8 @@ def randomize(model, seed=0, input_size=224):
                 uniform(module.running_var, 0.5, 1.5)
             elif isinstance(module, nn.Linear):
                 module.weight.normal_(0.0, 1.0 / math.sqrt(module.in_features), generator=generator)
-                uniform(module.bias, -0.1, 0.1)
+                if module.bias is not None:
+                    uniform(module.bias, -0.1, 0.1)
     model.eval()
     _calibrate(model, random_input(input_size, int(seed) + 1))
     return model
@@ -198,6 +200,8 @@ def random_model(name, seed=0, num_classes=1000):
 
 
 def random_input(res, seed=0):
-    """x ~ N(0, 1), NCHW (1, 3, res, res), from its own generator (the weights' stream differs)."""
+    """x ~ N(0, 1), NCHW (1, 3, res, res), from its own generator (the weights' stream differs).
+    res may also be a (C, H, W) tuple, for a network of another input."""
     generator = torch.Generator().manual_seed(int(seed) + 0x5EED)
-    return torch.randn(1, 3, res, res, generator=generator)
+    channels, height, width = res if isinstance(res, tuple) else (3, res, res)
+    return torch.randn(1, channels, height, width, generator=generator)
