@@ -12,8 +12,9 @@ JSON lines {"case": "mobilenet_v2:int8", "joules_per_inference": 0.031} measured
 
 What each case does comes from the estimate itself: `joule info CASE --json --energy-table T`
 with a table whose constant K is 1 pJ and every other per-unit constant 0 gives the count behind
-K (float32 MACs, int8 MACs, bytes read or written at each memory level, placed by the
-estimate's own rules and the base table's cache sizes: give your chip's in --base-table). The
+K (float32 MACs, int8 MACs, element-wise adds and multiplies, bytes read or written at each
+memory level, placed by the estimate's own rules and the base table's cache sizes: give your
+chip's in --base-table). The
 measured energy less what the constants not fitted account for is then fitted as a
 non-negative combination of those counts (Lawson and Hanson's NNLS), and the table written is
 the base table with the fitted constants replaced. Give at least as many cases as constants,
@@ -38,7 +39,8 @@ import tool_cli
 
 PROG = "calibrate_energy.py"
 # The table's per-unit constants (EnergyTable's *_pj fields); capacities are the base table's.
-CONSTANTS = ("fp32_mac_pj", "int8_mac_pj", "l1_byte_pj", "l2_byte_pj", "llc_byte_pj", "dram_byte_pj")
+CONSTANTS = ("fp32_mac_pj", "int8_mac_pj", "fp32_add_pj", "fp32_mul_pj", "l1_byte_pj", "l2_byte_pj", "llc_byte_pj",
+             "dram_byte_pj")
 
 
 def nnls(a, b, tolerance=1e-12, max_iterations=None):

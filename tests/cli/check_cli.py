@@ -82,6 +82,11 @@ check(abs(sum(l["energy_pj"]["total"] for l in obj["layers"]) - energy["total"])
       "layer energies add up to the network's (compile-time) total")
 check(abs(energy["compute"] + energy["weights"] + energy["activations"] - energy["total"]) <= 1e-9 * energy["total"],
       "the energy total is compute + weights + activations")
+check(all(sum(l[k] for l in obj["layers"]) == obj[k] for k in ("elementwise_adds", "elementwise_multiplies"))
+      and obj["elementwise_adds"] > 0, "info --json counts element-wise work per layer and in total")
+expected_compute = 4.6 * obj["macs"] + 0.9 * obj["elementwise_adds"] + 3.7 * obj["elementwise_multiplies"]
+check(abs(energy["compute"] - expected_compute) <= 1e-9 * expected_compute,
+      f"compute energy is MACs and element-wise work at the default table: {energy['compute']} vs {expected_compute}")
 table = joule("info", "mobilenet_v3_small")
 check(table.returncode == 0 and "features.1.block.2.fc1" not in table.stdout and "total:" in table.stdout,
       "info prints the table with totals")

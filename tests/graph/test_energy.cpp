@@ -42,16 +42,17 @@ TEST_CASE("one layer: MACs by dtype, weights where the network's fit, activation
                   .macs = 1000,
                   .weight_bytes = 400,
                   .activation_read_bytes = 100,
-                  .activation_write_bytes = 2'000'000};
+                  .activation_write_bytes = 2'000'000,
+                  .elementwise = {.adds = 10, .multiplies = 2}};
   const energy::Energy f32 = energy::estimate(cost, DType::f32, 40'000'000, horowitz_45nm);
-  CHECK(f32.compute_pj == Approx(1000 * 4.6));
+  CHECK(f32.compute_pj == Approx(1000 * 4.6 + 10 * 0.9 + 2 * 3.7));
   CHECK(f32.weights_pj == Approx(400 * 1950.0 / 8));                      // 40 MB: DRAM
   CHECK(f32.activations_pj == Approx(100 * 20.0 / 8 + 2e6 * 100.0 / 8));  // L1, then LLC
   CHECK(f32.total_pj() == Approx(f32.compute_pj + f32.weights_pj + f32.activations_pj));
   CHECK(f32.total_uj() == Approx(f32.total_pj() * 1e-6));
 
   const energy::Energy i8 = energy::estimate(cost, DType::i8, 400, horowitz_45nm);
-  CHECK(i8.compute_pj == Approx(1000 * 0.3));
+  CHECK(i8.compute_pj == Approx(1000 * 0.3 + 10 * 0.9 + 2 * 3.7));
   CHECK(i8.weights_pj == Approx(400 * 20.0 / 8));  // the network's 400 bytes stay in L1
   CHECK(energy::estimate(cost, DType::u8, 400, horowitz_45nm).compute_pj == i8.compute_pj);
 }
@@ -59,7 +60,10 @@ TEST_CASE("one layer: MACs by dtype, weights where the network's fit, activation
 TEST_CASE("a network's energy is known at compile time and is the sum of its layers'", "[energy]") {
   constexpr energy::Energy e = Net::energy();
   static_assert(e.compute_pj > 0 && e.weights_pj > 0 && e.activations_pj > 0);
-  CHECK(e.compute_pj == Approx(static_cast<double>(Net::cost.macs) * horowitz_45nm.fp32_mac_pj));
+  CHECK(e.compute_pj ==
+        Approx(static_cast<double>(Net::cost.macs) * horowitz_45nm.fp32_mac_pj +
+               static_cast<double>(Net::cost.elementwise.adds) * horowitz_45nm.fp32_add_pj +
+               static_cast<double>(Net::cost.elementwise.multiplies) * horowitz_45nm.fp32_mul_pj));
   static_assert(e.total_uj() < 1.0, "a budget, as an application would write one");
   const energy::Energy leaves = sum_of_leaves<Net>(horowitz_45nm);
   CHECK(e.compute_pj == Approx(leaves.compute_pj));
@@ -79,10 +83,32 @@ TEST_CASE("the same network in int8 spends the int8 MAC and fewer bytes", "[ener
   using Q = quant::Quantized<Net>;
   constexpr energy::Energy f32 = Net::energy();
   constexpr energy::Energy i8 = Q::energy();
-  CHECK(i8.compute_pj == Approx(static_cast<double>(Q::cost.macs) * horowitz_45nm.int8_mac_pj));
+  CHECK(i8.compute_pj ==
+        Approx(static_cast<double>(Q::cost.macs) * horowitz_45nm.int8_mac_pj +
+               static_cast<double>(Q::cost.elementwise.adds) * horowitz_45nm.fp32_add_pj +
+               static_cast<double>(Q::cost.elementwise.multiplies) * horowitz_45nm.fp32_mul_pj));
   CHECK(Q::cost.macs == Net::cost.macs);
   CHECK(i8.total_pj() < f32.total_pj());
   CHECK(i8.activations_pj < f32.activations_pj);
   const energy::Energy leaves = sum_of_leaves<Q>(horowitz_45nm);
   CHECK(i8.total_pj() == Approx(leaves.total_pj()));
+}
+
+TEST_CASE("element-wise work: bias, activation, pooling; in int8 requantization and the edges",
+          "[energy]") {
+  using Small = Network<Shape<4, 4, 8>, Conv2d<8, 3, 1, ReLU6>, GlobalAvgPool, Linear<3>>;
+  // float32: the convolution's 128 outputs each take a bias add and ReLU6's two clamps; the pool
+  // adds its 128 inputs and scales 8 sums; the linear layer adds 3 biases.
+  STATIC_REQUIRE(Small::cost.elementwise ==
+                 ElementwiseOps{.adds = 128 * 3 + 128 + 3, .multiplies = 8});
+  // int8: each output requantized (the bias add, 7 adds, a multiply; ReLU6 is the clamp), the
+  // pool's sums and requantized means, the float input quantized (6 adds, a multiply) and the
+  // logits dequantized (2 adds, a multiply).
+  using Q = quant::Quantized<Small>;
+  STATIC_REQUIRE(Q::cost.elementwise ==
+                 ElementwiseOps{.adds = 128 * 8 + (128 + 8 * 7) + 3 * 8 + 128 * 6 + 3 * 2,
+                                .multiplies = 128 + 8 + 3 + 128 + 3});
+  // A table activation adds its read to each output.
+  using Table = quant::Quantized<Network<Shape<4, 4, 8>, Conv2d<8, 3, 1, HardSwish>>>;
+  STATIC_REQUIRE(Table::cost.elementwise.adds == 128 * 9 + 128 * 6 + 128 * 2);
 }

@@ -38,15 +38,16 @@ TEST_CASE("report gives each layer's estimated energy, its share, and the total"
   write_report<Net>([&](std::string_view line) { lines.emplace_back(line); });
   REQUIRE(lines.size() == 1 + 3 + 1);
   CHECK_THAT(lines[0], EndsWith("energy pJ   share"));
-  // The stem, written out: MACs at the float32 MAC, every byte it moves in L1 (the whole network
-  // is a few KB).
+  // The stem, written out: MACs at the float32 MAC, each of its 64 outputs' bias add and ReLU at
+  // the float add, every byte it moves in L1 (the whole network is a few KB).
   Cost stem;
   Net::visit([&](const NodeInfo& node) {
     if (node.path == "0") stem = node.cost;
   });
   REQUIRE(stem.macs == 1728);
+  REQUIRE(stem.elementwise == ElementwiseOps{.adds = 64 * 2});
   const double stem_pj =
-      1728 * 4.6 +
+      1728 * 4.6 + 64 * 2 * 0.9 +
       double(stem.weight_bytes + stem.activation_read_bytes + stem.activation_write_bytes) * 2.5;
   const double total = Net::energy().total_pj();
   // Built with Text, as the report builds them.

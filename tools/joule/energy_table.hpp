@@ -28,6 +28,8 @@ template <class Table, class Each>
 void for_each_energy_field(Table& table, Each each) {
   each("fp32_mac_pj", table.fp32_mac_pj);
   each("int8_mac_pj", table.int8_mac_pj);
+  each("fp32_add_pj", table.fp32_add_pj);
+  each("fp32_mul_pj", table.fp32_mul_pj);
   each("l1_byte_pj", table.l1_byte_pj);
   each("l2_byte_pj", table.l2_byte_pj);
   each("llc_byte_pj", table.llc_byte_pj);
@@ -80,8 +82,9 @@ inline bool read_energy_table(const std::string& path, energy::EnergyTable& tabl
       Text<300> quoted;
       io::detail::append_quoted(quoted, key);
       error = where + ": unknown key '" + std::string(quoted.view()) +
-              "' (the keys are EnergyTable's fields: fp32_mac_pj, int8_mac_pj, l1_byte_pj, "
-              "l2_byte_pj, llc_byte_pj, dram_byte_pj, l1_bytes, l2_bytes, llc_bytes)";
+              "' (the keys are EnergyTable's fields: fp32_mac_pj, int8_mac_pj, fp32_add_pj, "
+              "fp32_mul_pj, l1_byte_pj, l2_byte_pj, llc_byte_pj, dram_byte_pj, l1_bytes, "
+              "l2_bytes, llc_bytes)";
     }
     if (!error.empty()) return false;
   }

@@ -1,15 +1,16 @@
 // The estimated energy of one inference of a layer, from its compile-time Cost and an
 // EnergyTable (energy/table.hpp):
 //   compute      MACs x the MAC of the layer's dtype (int8 when its input is int8 or uint8,
-//                float32 otherwise);
+//                float32 otherwise), and the element-wise operations (Cost::elementwise: bias,
+//                activations, sums, pooling, requantization) at the table's add and multiply;
 //   weights      the weight bytes its kernel reads x the byte at the level that holds the
 //                weights of the whole network (they are all read once per inference, so in
 //                repeated inference they stay where they fit together);
 //   activations  the bytes it reads x the byte at the level that holds them, and the same for
 //                the bytes it writes.
 // A level holds a tensor when the tensor fits its capacity whole: L1, L2, last-level cache,
-// else DRAM. Not counted (yet): element-wise work (activations, adds, tables, pooling sums),
-// re-reads of inputs and weights inside a kernel's tiles, and instruction overheads; see
+// else DRAM. Not counted (yet): re-reads of inputs and weights inside a kernel's tiles, and
+// instruction overheads (loads of operands from registers, address arithmetic, loops); see
 // docs/energy.md for what the figure can and cannot see.
 //
 // Networks add their layers' figures at compile time: Net::energy() (the default table) or
@@ -95,7 +96,9 @@ constexpr Energy estimate(const Cost& cost, DType input_dtype, std::size_t netwo
     return static_cast<double>(bytes) * byte_pj(level_of(resident, table), table);
   };
   Energy e;
-  e.compute_pj = static_cast<double>(cost.macs) * mac_pj(input_dtype, table);
+  e.compute_pj = static_cast<double>(cost.macs) * mac_pj(input_dtype, table) +
+                 static_cast<double>(cost.elementwise.adds) * table.fp32_add_pj +
+                 static_cast<double>(cost.elementwise.multiplies) * table.fp32_mul_pj;
   e.weights_pj = at(cost.weight_bytes, network_weight_bytes);
   e.activations_pj = at(cost.activation_read_bytes, cost.activation_read_bytes) +
                      at(cost.activation_write_bytes, cost.activation_write_bytes);

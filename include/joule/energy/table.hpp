@@ -23,6 +23,11 @@ struct EnergyTable {
   /// (int8 kernels accumulate in int32).
   double fp32_mac_pj = 0.0;
   double int8_mac_pj = 0.0;
+  /// One element-wise operation (Cost::elementwise): an add-class operation (add, compare,
+  /// clamp, conversion, table read) and a multiply, at float32's figures (joule's int8
+  /// requantization is float arithmetic).
+  double fp32_add_pj = 0.0;
+  double fp32_mul_pj = 0.0;
   /// One byte read or written at each level: L1 (and registers), L2, the last-level cache, DRAM.
   double l1_byte_pj = 0.0;
   double l2_byte_pj = 0.0;
@@ -39,6 +44,8 @@ struct EnergyTable {
 inline constexpr EnergyTable horowitz_45nm{
     .fp32_mac_pj = 4.6,      // float multiply 3.7 + float add 0.9
     .int8_mac_pj = 0.3,      // 8-bit multiply 0.2 + 32-bit add 0.1
+    .fp32_add_pj = 0.9,      // float add
+    .fp32_mul_pj = 3.7,      // float multiply
     .l1_byte_pj = 2.5,       // 32 KB SRAM, 20 pJ per 64-bit access
     .l2_byte_pj = 12.5,      // 1 MB SRAM, 100 pJ per 64-bit access
     .llc_byte_pj = 12.5,     // no larger SRAM in the source: the 1 MB figure, a lower bound

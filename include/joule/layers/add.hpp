@@ -27,6 +27,7 @@ struct Add : LeafBase {
   static constexpr Cost cost = {
       .activation_read_bytes = 2 * S::size * sizeof(float),
       .activation_write_bytes = S::size * sizeof(float),
+      .elementwise = ElementwiseOps{.adds = 1} * S::size,
   };
   static constexpr auto description = Text<48>(Act::name);
   static constexpr kernels::KernelRecord kernel_record = kernels::elementwise::choose_add();

@@ -78,6 +78,7 @@ struct BoundBatchNorm : BatchNormInfo<Spec, In> {
       .weight_bytes = info::params * sizeof(float),
       .activation_read_bytes = In::size * sizeof(float),
       .activation_write_bytes = In::size * sizeof(float),
+      .elementwise = ElementwiseOps{.adds = 1, .multiplies = 1} * In::size,  // x * scale + shift
   };
 
   static void pack(const PackSources& sources, std::byte* storage) {

@@ -213,6 +213,8 @@ struct BoundConv : ConvInfo<Spec, In> {
       .weight_bytes = (weight_count + (has_bias ? out_channels : 0)) * sizeof(float),
       .activation_read_bytes = In::size * sizeof(float),
       .activation_write_bytes = output::size * sizeof(float),
+      .elementwise = (ElementwiseOps{.adds = has_bias ? 1u : 0u} + activation_ops<activation>()) *
+                     output::size,
   };
 
   /// sources hold tensors[i] in PyTorch's layout (OIHW weights).

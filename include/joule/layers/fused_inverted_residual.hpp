@@ -169,6 +169,9 @@ struct BoundFusedInvertedResidual
           Expand::cost.weight_bytes + Depthwise::cost.weight_bytes + Project::cost.weight_bytes,
       .activation_read_bytes = (ResidualAdd ? 2 : 1) * In::size * sizeof(float),
       .activation_write_bytes = output::size * sizeof(float),
+      .elementwise = Expand::cost.elementwise + Depthwise::cost.elementwise +
+                     Project::cost.elementwise +
+                     ElementwiseOps{.adds = ResidualAdd ? 1u : 0u} * output::size,
   };
 
   static constexpr kernels::KernelRecord kernel_record = kernels::fused::choose(shape);

@@ -27,6 +27,8 @@ struct BoundGlobalAvgPool : GlobalAvgPoolInfo<In> {
   static constexpr Cost cost = {
       .activation_read_bytes = In::size * sizeof(float),
       .activation_write_bytes = output::size * sizeof(float),
+      .elementwise =
+          ElementwiseOps{.adds = 1} * In::size + ElementwiseOps{.multiplies = 1} * output::size,
   };
   static constexpr kernels::KernelRecord kernel_record = kernels::pool::choose();
 

@@ -104,6 +104,8 @@ struct BoundLinear : LinearInfo<Spec, In> {
       .weight_bytes = info::params * sizeof(float),
       .activation_read_bytes = In::size * sizeof(float),
       .activation_write_bytes = output::size * sizeof(float),
+      .elementwise = (ElementwiseOps{.adds = has_bias ? 1u : 0u} + activation_ops<activation>()) *
+                     output::size,
   };
 
   /// sources.values(0) is PyTorch's [out][in] weight with `in` flattened in CHW order.

@@ -96,6 +96,12 @@ struct SqueezeExciteInfo : LeafBase {
   static constexpr std::size_t fc_weights = static_cast<std::size_t>(channels) * squeezed;
   static constexpr std::uint64_t params = 2 * fc_weights + squeezed + channels;
   static constexpr std::uint64_t macs = 2 * fc_weights;
+  /// Float32: the pool's sums and scales, each FC's bias and activation, the gating multiply.
+  static constexpr ElementwiseOps float_ops =
+      ElementwiseOps{.adds = 1} * In::size + ElementwiseOps{.multiplies = 1} * channels +
+      (ElementwiseOps{.adds = 1} + activation_ops<activation>()) * squeezed +
+      (ElementwiseOps{.adds = 1} + activation_ops<gate>()) * channels +
+      ElementwiseOps{.multiplies = 1} * In::size;
   static constexpr bool in_place = true;
 
   static constexpr auto description = [] {
@@ -143,6 +149,7 @@ struct BoundSqueezeExcite : SqueezeExciteInfo<Spec, In> {
       // The input is read twice: once to pool, once to scale.
       .activation_read_bytes = 2 * In::size * sizeof(float),
       .activation_write_bytes = In::size * sizeof(float),
+      .elementwise = info::float_ops,
   };
 
   static void pack(const PackSources& sources, std::byte* storage) {

@@ -68,6 +68,7 @@ struct QuantizedAdd : LeafBase {
       .weight_bytes = weight_bytes,
       .activation_read_bytes = 2 * S::size,
       .activation_write_bytes = S::size,
+      .elementwise = kernels::elementwise::add_int8_ops * S::size,
   };
   static constexpr auto description = Text<48>(Identity::name);
   static constexpr kernels::KernelRecord kernel_record{

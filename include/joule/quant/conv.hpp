@@ -145,6 +145,7 @@ struct QuantizedConv : ConvInfo<Spec, In> {
       .weight_bytes = weight_count + stage::read_bytes,
       .activation_read_bytes = In::size,
       .activation_write_bytes = output::size,
+      .elementwise = stage::ops * output::size,
   };
 
   static constexpr kernels::KernelRecord kernel_record{

@@ -38,7 +38,8 @@ struct BoundQuantizeInput : LeafBase {
   static constexpr int output_quantization = 0;
   static constexpr std::size_t weight_bytes = sizeof(EdgeStorage);
   static constexpr Cost cost = {.activation_read_bytes = In::size * sizeof(float),
-                                .activation_write_bytes = In::size};
+                                .activation_write_bytes = In::size,
+                                .elementwise = kernels::elementwise::quantize_ops * In::size};
   static constexpr kernels::KernelRecord kernel_record{.dtype = DType::i8,
                                                        .op = kernels::KernelOp::quantize,
                                                        .impl = kernels::KernelImpl::reference};
@@ -65,7 +66,8 @@ struct BoundDequantizeOutput : LeafBase {
   static constexpr std::string_view kind = "Dequantize";
   static constexpr std::size_t weight_bytes = sizeof(EdgeStorage);
   static constexpr Cost cost = {.activation_read_bytes = In::size,
-                                .activation_write_bytes = In::size * sizeof(float)};
+                                .activation_write_bytes = In::size * sizeof(float),
+                                .elementwise = kernels::elementwise::dequantize_ops * In::size};
   static constexpr kernels::KernelRecord kernel_record{.dtype = DType::i8,
                                                        .op = kernels::KernelOp::dequantize,
                                                        .impl = kernels::KernelImpl::reference};

@@ -140,6 +140,9 @@ struct QuantizedFusedInvertedResidual
           Expand::cost.weight_bytes + Depthwise::cost.weight_bytes + Project::cost.weight_bytes,
       .activation_read_bytes = (ResidualAdd ? 2 : 1) * In::size,
       .activation_write_bytes = output::size,
+      .elementwise =
+          Expand::cost.elementwise + Depthwise::cost.elementwise + Project::cost.elementwise +
+          (ResidualAdd ? kernels::elementwise::add_int8_ops : ElementwiseOps{}) * output::size,
   };
 
   static constexpr kernels::KernelRecord kernel_record{

@@ -53,6 +53,7 @@ struct QuantizedLinear : LinearInfo<Spec, In> {
       .weight_bytes = info::weight_count + stage::read_bytes,
       .activation_read_bytes = In::size,
       .activation_write_bytes = output::size,
+      .elementwise = stage::ops * output::size,
   };
 
   static constexpr kernels::KernelRecord kernel_record{

@@ -73,6 +73,8 @@ struct OutputStage {
   /// What the kernels read of it per inference.
   static constexpr std::size_t read_bytes =
       Channels * (sizeof(std::int32_t) + sizeof(float)) + (table ? 256 : 0);
+  /// Its operations per output element.
+  static constexpr ElementwiseOps ops = kernels::Int8Output::ops(table);
 
   static OutputStageHeader header(const std::byte* storage) {
     OutputStageHeader h;

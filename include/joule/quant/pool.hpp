@@ -32,6 +32,8 @@ struct QuantizedGlobalAvgPool : GlobalAvgPoolInfo<In> {
       .weight_bytes = sizeof(PoolStorage),
       .activation_read_bytes = In::size,
       .activation_write_bytes = output::size,
+      // The int32 sums, then each channel's requantization.
+      .elementwise = ElementwiseOps{.adds = 1} * In::size + kernels::requantize_ops * output::size,
   };
   static constexpr kernels::KernelRecord kernel_record{.dtype = DType::i8,
                                                        .op = kernels::KernelOp::gavgpool,

@@ -95,6 +95,10 @@ struct QuantizedSqueezeExcite : SqueezeExciteInfo<Spec, In> {
       // The input is read twice: once to pool, once to scale.
       .activation_read_bytes = 2 * In::size,
       .activation_write_bytes = In::size,
+      // The pool (sums, then requantized), both FCs' output stages, the rescale.
+      .elementwise = ElementwiseOps{.adds = 1} * In::size + kernels::requantize_ops * channels +
+                     fc1_stage::ops * squeezed + fc2_stage::ops * channels +
+                     kernels::elementwise::scale_channels_int8_ops * In::size,
   };
 
   static constexpr kernels::KernelRecord kernel_record{

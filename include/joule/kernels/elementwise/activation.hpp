@@ -3,6 +3,8 @@
 // Formulas follow PyTorch's definitions so that outputs match torchvision models. apply() takes a
 // float; apply_batch() an xsimd batch, the same functions without vector divisions (exp through
 // xsimd::exp, within a few ulp of std::exp; 1/6 and reciprocals multiplied), a few ulp apart.
+// `ops` counts the operations of apply_batch per element (for the energy estimate: Cost's
+// elementwise); an activation a user writes without `ops` counts as free.
 #pragma once
 
 #include <cmath>
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "joule/arch/simd.hpp"
+#include "joule/core/cost.hpp"
 #include "joule/core/target.hpp"
 
 #if JOULE_SIMD
@@ -67,18 +70,21 @@ B logistic(const B& x) {
 
 struct Identity {
   static constexpr std::string_view name = "Identity";
+  static constexpr ElementwiseOps ops{};
   static constexpr float apply(float x) { return x; }
   JOULE_BATCH_APPLY(x)
 };
 
 struct ReLU {
   static constexpr std::string_view name = "ReLU";
+  static constexpr ElementwiseOps ops{.adds = 1};
   static constexpr float apply(float x) { return x > 0.0f ? x : 0.0f; }
   JOULE_BATCH_APPLY(xsimd::max(x, B(0.0f)))
 };
 
 struct ReLU6 {
   static constexpr std::string_view name = "ReLU6";
+  static constexpr ElementwiseOps ops{.adds = 2};
   static constexpr float apply(float x) { return x > 0.0f ? (x < 6.0f ? x : 6.0f) : 0.0f; }
   JOULE_BATCH_APPLY(xsimd::min(xsimd::max(x, B(0.0f)), B(6.0f)))
 };
@@ -86,6 +92,7 @@ struct ReLU6 {
 /// relu6(x + 3) / 6, as torch.nn.Hardsigmoid (MobileNetV3's squeeze-excite gate).
 struct HardSigmoid {
   static constexpr std::string_view name = "HardSigmoid";
+  static constexpr ElementwiseOps ops{.adds = 3, .multiplies = 1};
   static constexpr float apply(float x) { return ReLU6::apply(x + 3.0f) / 6.0f; }
   JOULE_BATCH_APPLY(xsimd::min(xsimd::max(x + B(3.0f), B(0.0f)), B(6.0f)) * B(1.0f / 6.0f))
 };
@@ -93,12 +100,17 @@ struct HardSigmoid {
 /// x * relu6(x + 3) / 6, as torch.nn.Hardswish (MobileNetV3).
 struct HardSwish {
   static constexpr std::string_view name = "HardSwish";
+  static constexpr ElementwiseOps ops{.adds = 3, .multiplies = 2};
   static constexpr float apply(float x) { return x * ReLU6::apply(x + 3.0f) / 6.0f; }
   JOULE_BATCH_APPLY(x * xsimd::min(xsimd::max(x + B(3.0f), B(0.0f)), B(6.0f)) * B(1.0f / 6.0f))
 };
 
 struct Sigmoid {
   static constexpr std::string_view name = "Sigmoid";
+  // exp_nonpositive: 13 adds (the clamp, the rounding, 8 FMAs' adds, r + 1, the shift) and 11
+  // multiplies; logistic: 5 adds (the sign, 1 + t, the Newton step's, compare and select) and 4
+  // multiplies (the reciprocal estimate counted as one).
+  static constexpr ElementwiseOps ops{.adds = 18, .multiplies = 15};
 
   static float apply(float x) { return 1.0f / (1.0f + std::exp(-x)); }
   JOULE_BATCH_APPLY(detail::logistic(x))
@@ -107,11 +119,22 @@ struct Sigmoid {
 /// x * sigmoid(x), also called Swish (EfficientNet).
 struct SiLU {
   static constexpr std::string_view name = "SiLU";
+  static constexpr ElementwiseOps ops{.adds = 18, .multiplies = 16};  // Sigmoid's and x * it
   static float apply(float x) { return x / (1.0f + std::exp(-x)); }
   JOULE_BATCH_APPLY(x * detail::logistic(x))
 };
 
 #undef JOULE_BATCH_APPLY
+
+/// The operations of activation A per element (none for an activation without `ops`).
+template <class A>
+constexpr ElementwiseOps activation_ops() {
+  if constexpr (requires { A::ops; }) {
+    return A::ops;
+  } else {
+    return ElementwiseOps{};
+  }
+}
 
 template <class A>
 concept Activation = requires(float x) {

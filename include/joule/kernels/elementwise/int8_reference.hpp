@@ -40,6 +40,10 @@ inline std::int32_t shift_round_away(std::int32_t sum, std::int32_t shift) {
   return (sum >> shift) + (remainder > (mask >> 1) ? 1 : 0);
 }
 
+/// The operations of add_int8 per element: two zero points, two multiplies and the sum, the
+/// rounding shift's five (mask, sign, compare, shift, add), the zero point, two clamps.
+inline constexpr ElementwiseOps add_int8_ops{.adds = 11, .multiplies = 2};
+
 /// Either input may be the output buffer.
 [[gnu::noinline]] inline void add_int8(std::size_t count, const std::int8_t* a,
                                        const std::int8_t* b, const Int8AddParams& p,
@@ -70,6 +74,16 @@ inline std::int32_t shift_round_away(std::int32_t sum, std::int32_t shift) {
     }
   }
 }
+
+/// The operations of scale_channels_int8 per element: two zero points, the product, and the
+/// requantization.
+inline constexpr ElementwiseOps scale_channels_int8_ops =
+    ElementwiseOps{.adds = 2, .multiplies = 1} + requantize_ops;
+
+/// The operations of quantize per element (multiply, two clamps, rounding add and subtract,
+/// conversion, zero point) and of dequantize (zero point, conversion, multiply).
+inline constexpr ElementwiseOps quantize_ops{.adds = 6, .multiplies = 1};
+inline constexpr ElementwiseOps dequantize_ops{.adds = 2, .multiplies = 1};
 
 /// out = clamp(round(x * inverse_scale) + zero_point): a float tensor into int8 (inverse_scale is
 /// 1 / scale, computed once in float). NaN becomes -128.

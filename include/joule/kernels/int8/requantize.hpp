@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "joule/core/cost.hpp"
 #include "joule/core/target.hpp"
 
 namespace joule::inline JOULE_TARGET::kernels {
@@ -34,6 +35,10 @@ inline std::int32_t requantize(std::int32_t acc, float multiplier, std::int32_t 
   return static_cast<std::int32_t>(round_half_even(x)) + zero_point;
 }
 
+/// The operations of one requantize() (for the energy estimate): the conversion to float, the
+/// multiply, two clamps, the rounding add and subtract, the conversion back and the zero point.
+inline constexpr ElementwiseOps requantize_ops{.adds = 7, .multiplies = 1};
+
 /// What an int8 kernel does with the int32 sum of each output channel.
 struct Int8Output {
   const std::int32_t* bias = nullptr;  // per output channel, or null
@@ -42,6 +47,11 @@ struct Int8Output {
   std::int32_t low = -128;
   std::int32_t high = 127;
   const std::int8_t* table = nullptr;  // 256 entries indexed by q + 128, or null
+
+  /// The operations per output: the bias add, the requantization, the table read when tables.
+  static constexpr ElementwiseOps ops(bool table) {
+    return ElementwiseOps{.adds = table ? 2u : 1u} + requantize_ops;
+  }
 
   std::int8_t operator()(std::int32_t sum, int channel) const {
     if (bias) sum += bias[channel];
