@@ -1,12 +1,15 @@
 // Built once per instruction-set level (-march=x86-64, -v2, -v3, -v4): the kernels must name the
 // SIMD target JOULE_EXPECTED_TARGET (the test fails if a build silently falls back to scalar
-// code), and must compute what the reference kernels compute.
+// code), and must compute what the reference kernels compute. The int8 pointwise kernel is SIMD
+// exactly at the AVX2 level (x86-64-v3) and equals the reference bit for bit at every level.
 #include <joule/kernels/conv/dispatch.hpp>
 #include <joule/kernels/depthwise/dispatch.hpp>
 #include <joule/kernels/linear/dispatch.hpp>
 #include <joule/kernels/pointwise/dispatch.hpp>
+#include <joule/kernels/pointwise/int8_dispatch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <string_view>
@@ -105,6 +108,31 @@ int main() {
   });
   conv::reference<joule::SiLU>(stem, image.data(), conv_weights.data(), pw_bias.data(), f.data());
   check(close(e, f), "convolution equals the reference");
+
+  constexpr KernelRecord int8_kernel = pointwise::choose_int8();
+  const auto int8_name = int8_kernel.name();
+  std::printf("  %.*s\n", int(int8_name.view().size()), int8_name.view().data());
+  check(int8_kernel.simd() == (expected == "fma3+avx2"), "int8 pointwise is SIMD where AVX2 is");
+  std::vector<std::int8_t> q(169 * 37), q_weights(gemm::packed_size(37, 45));
+  for (std::size_t i = 0; i < q.size(); ++i) q[i] = static_cast<std::int8_t>(in[i] * 127.0f);
+  for (std::size_t i = 0; i < q_weights.size(); ++i)
+    q_weights[i] = static_cast<std::int8_t>(pw_weights[i] * 127.0f);
+  std::vector<std::int32_t> q_bias(45);
+  std::vector<float> multiplier(45);
+  for (int o = 0; o < 45; ++o) {
+    q_bias[o] = static_cast<std::int32_t>(pw_bias[o] * 3000.0f);
+    multiplier[o] = 0.0005f + 0.00001f * float(o);
+  }
+  Int8Output stage;
+  stage.bias = q_bias.data();
+  stage.multiplier = multiplier.data();
+  stage.zero_point = -7;
+  stage.low = -7;
+  std::vector<std::int8_t> g(169 * 45), h(169 * 45);
+  pointwise::run_int8<int8_kernel>(0, 169, 0, 45, 37, 45, q.data(), 5, q_weights.data(), stage,
+                                   g.data());
+  pointwise::reference_int8(0, 169, 0, 45, 37, 45, q.data(), 5, q_weights.data(), stage, h.data());
+  check(g == h, "int8 pointwise equals the reference bit for bit");
 
   std::printf("%d failures\n", failures);
   return failures == 0 ? 0 : 1;
