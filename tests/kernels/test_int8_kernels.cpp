@@ -1,0 +1,119 @@
+// The int8 pointwise kernels (every record of pointwise::int8_records) against the int8 oracle bit
+// for bit, through Int8ConvTester: every row tile remainder of the record's tile by every column
+// remainder, depths off the register width and across the widening chunks, blocks of channels
+// that start and end inside a tile, and the extremes of the quantization (zero points -128 and
+// 127, output scales that saturate at both ends or send everything to the zero point), each
+// activation as a clamp or a table, with and without bias, and split runs that must give the
+// same bits as the whole.
+#include <catch2/catch.hpp>
+
+#include <cstddef>
+#include <vector>
+
+#include "int8_tester.hpp"
+#include "kernel_tester.hpp"
+
+namespace kernels = joule::kernels;
+using joule::kernels::KernelRecord;
+using testers::Activation;
+
+namespace {
+
+template <KernelRecord K>
+constexpr int tile_rows() {
+  return K.tile_rows != 0 ? K.tile_rows : testers::widest_rows;
+}
+template <KernelRecord K>
+constexpr int tile_columns() {
+  return K.tile_cols != 0 ? K.tile_cols : testers::widest_columns;
+}
+
+testers::Int8ConvTester pointwise(const KernelRecord& k, int pixels, int in_c, int out_c) {
+  testers::Int8ConvTester t;
+  t.op(testers::Int8Op::pointwise)
+      .pointwise_kernel(k)
+      .input_size(1, pixels)
+      .input_channels(in_c)
+      .output_channels(out_c);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("int8 pointwise kernels: every row and column remainder, every activation",
+          "[int8][pointwise]") {
+  kernels::for_each_record<kernels::pointwise::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    const std::vector<int> depths{1, 3, 7, 17, 33, 2, 16};
+    std::size_t cases = 0;
+    for (int pixels : testers::row_counts(tile_rows<K>())) {
+      for (int out_c : testers::channel_counts(tile_columns<K>())) {
+        CHECK(pointwise(K, pixels, depths[cases % depths.size()], out_c)
+                  .bias(cases % 3 != 0)
+                  .activation(testers::all_activations[cases % testers::all_activations.size()])
+                  .split(pixels / 2)
+                  .test());
+        ++cases;
+      }
+    }
+    CHECK(cases >= 400);
+  });
+}
+
+TEST_CASE("int8 pointwise kernels: depths off the vector width and across widening chunks",
+          "[int8][pointwise]") {
+  kernels::for_each_record<kernels::pointwise::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    std::vector<int> depths = testers::channel_counts(tile_columns<K>());
+    for (int d : {95, 96, 97, 1023, 1024, 1025, 2047, 2049, 3000}) depths.push_back(d);
+    for (int in_c : depths)
+      for (int pixels : {1, tile_rows<K>() + 1})
+        CHECK(pointwise(K, pixels, in_c, 2 * tile_columns<K>() + 3)
+                  .activation(in_c % 2 ? Activation::relu6 : Activation::hard_swish)
+                  .test());
+  });
+}
+
+TEST_CASE("int8 pointwise kernels: blocks of channels starting and ending inside a tile",
+          "[int8][pointwise]") {
+  kernels::for_each_record<kernels::pointwise::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    for (int first : {0, 3, 16, 21, 32, 47})
+      for (int last : {first + 1, first + 13, first + 17, 65, 70})
+        CHECK(pointwise(K, tile_rows<K>() + 3, 9, 70)
+                  .channel_block(first, last)
+                  .activation(first % 2 ? Activation::sigmoid : Activation::relu)
+                  .split(4)
+                  .test());
+  });
+}
+
+TEST_CASE("int8 pointwise kernels: extreme zero points and scales, saturation at both ends",
+          "[int8][pointwise]") {
+  kernels::for_each_record<kernels::pointwise::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    struct ZeroPoints {
+      int input, output;
+    };
+    std::size_t cases = 0;
+    for (ZeroPoints z : {ZeroPoints{-128, -128}, ZeroPoints{127, 127}, ZeroPoints{-128, 127},
+                         ZeroPoints{127, -128}, ZeroPoints{0, 0}}) {
+      // 1e-4: nearly every sum beyond [-128, 127]; 1e3: every sum to the zero point; 0: drawn.
+      for (float scale : {1e-4f, 1e3f, 0.0f}) {
+        for (Activation act : testers::all_activations) {
+          for (bool bias : {false, true}) {
+            CHECK(pointwise(K, 2 * tile_rows<K>() + 1, 33, 2 * tile_columns<K>() + 5)
+                      .zero_points(z.input, z.output)
+                      .output_scale(scale)
+                      .bias(bias)
+                      .activation(act)
+                      .split(3)
+                      .test());
+            ++cases;
+          }
+        }
+      }
+    }
+    CHECK(cases == 5 * 3 * 7 * 2);
+  });
+}
