@@ -2,8 +2,9 @@
 // (bench/shapes.hpp), as the layers call them (the kernel record the layer would choose, one
 // thread), next to the reference kernels for the MobileNetV2 shapes. Names:
 // pointwise/joule/<model>/<shape>, depthwise/joule/<model>/<shape>/k<K>s<S>,
-// pointwise/reference/..., depthwise/reference/...; the int8 pointwise kernels on the MobileNetV2
-// shapes as pointwise_i8/joule/... and pointwise_i8/reference/..., in GOP/s.
+// pointwise/reference/..., depthwise/reference/...; the int8 pointwise and depthwise kernels on the
+// MobileNetV2 shapes as pointwise_i8/joule/..., pointwise_i8/reference/..., depthwise_i8/..., in
+// GOP/s.
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
@@ -14,6 +15,7 @@
 
 #include "bench_common.hpp"
 #include "joule/kernels/depthwise/dispatch.hpp"
+#include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/int8/requantize.hpp"
 #include "joule/kernels/pointwise/dispatch.hpp"
@@ -122,6 +124,35 @@ void depthwise(benchmark::State& state, DepthwiseShape s, kernels::KernelRecord 
   state.SetLabel(std::string(record.name().view()));
 }
 
+// The int8 depthwise kernel as QuantizedConv calls it, with the output stage of pointwise_int8.
+void depthwise_int8(benchmark::State& state, DepthwiseShape s, kernels::KernelRecord record) {
+  const kernels::ConvGeometry g = depthwise_geometry(s);
+  const auto in = random_int8(static_cast<std::size_t>(s.height) * s.width * s.channels, 1);
+  const auto w = random_int8(static_cast<std::size_t>(s.kernel) * s.kernel * s.channels, 2);
+  std::vector<std::int32_t> bias(s.channels);
+  std::vector<float> multiplier(bias.size());
+  std::mt19937 engine(3);
+  for (std::int32_t& b : bias) b = std::uniform_int_distribution<int>(-5000, 5000)(engine);
+  for (float& m : multiplier) m = std::uniform_real_distribution<float>(1e-3f, 1e-2f)(engine);
+  kernels::Int8Output stage;
+  stage.bias = bias.data();
+  stage.multiplier = multiplier.data();
+  stage.zero_point = -128;
+  stage.high = 100;
+  std::vector<std::int8_t> out(static_cast<std::size_t>(g.out_height) * g.out_width * s.channels);
+  kernels::with_record<kernels::depthwise::int8_records>(record, [&]<kernels::KernelRecord K>() {
+    for (auto _ : state) {
+      kernels::depthwise::run_int8<K>(g, in.data(), 3, w.data(), stage, out.data(), 0,
+                                      g.out_height);
+      benchmark::DoNotOptimize(out.data());
+      benchmark::ClobberMemory();
+    }
+  });
+  set_int8_counters(state, double(out.size()) * s.kernel * s.kernel,
+                    double(in.size() + w.size() + out.size()));
+  state.SetLabel(std::string(record.name().view()));
+}
+
 std::string pointwise_name(const PointwiseShape& s) {
   return std::string(s.model) + "/" + shape_name(s.height, s.width, s.in_channels) + "->" +
          std::to_string(s.out_channels);
@@ -148,6 +179,15 @@ const bool registered = [] {
         ->Unit(benchmark::kMicrosecond);
     benchmark::RegisterBenchmark(("pointwise_i8/reference/" + pointwise_name(s)).c_str(),
                                  pointwise_int8, s, kernels::pointwise::int8_reference_kernel)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  for (const DepthwiseShape& s : depthwise_shapes) {
+    if (std::string(s.model) != "mobilenet_v2") continue;
+    benchmark::RegisterBenchmark(("depthwise_i8/joule/" + depthwise_name(s)).c_str(),
+                                 depthwise_int8, s, kernels::depthwise::choose_int8())
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("depthwise_i8/reference/" + depthwise_name(s)).c_str(),
+                                 depthwise_int8, s, kernels::depthwise::int8_reference_kernel)
         ->Unit(benchmark::kMicrosecond);
   }
   for (const DepthwiseShape& s : depthwise_shapes) {

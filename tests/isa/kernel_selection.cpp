@@ -1,9 +1,11 @@
 // Built once per instruction-set level (-march=x86-64, -v2, -v3, -v4): the kernels must name the
 // SIMD target JOULE_EXPECTED_TARGET (the test fails if a build silently falls back to scalar
-// code), and must compute what the reference kernels compute. The int8 pointwise kernel is SIMD
-// exactly at the AVX2 level (x86-64-v3) and equals the reference bit for bit at every level.
+// code), and must compute what the reference kernels compute. The int8 pointwise and depthwise
+// kernels are SIMD exactly at the AVX2 level (x86-64-v3) and equal the reference bit for bit at
+// every level.
 #include <joule/kernels/conv/dispatch.hpp>
 #include <joule/kernels/depthwise/dispatch.hpp>
+#include <joule/kernels/depthwise/int8_dispatch.hpp>
 #include <joule/kernels/linear/dispatch.hpp>
 #include <joule/kernels/pointwise/dispatch.hpp>
 #include <joule/kernels/pointwise/int8_dispatch.hpp>
@@ -133,6 +135,21 @@ int main() {
                                    g.data());
   pointwise::reference_int8(0, 169, 0, 45, 37, 45, q.data(), 5, q_weights.data(), stage, h.data());
   check(g == h, "int8 pointwise equals the reference bit for bit");
+
+  constexpr KernelRecord int8_depthwise_kernel = depthwise::choose_int8();
+  const auto int8_depthwise_name = int8_depthwise_kernel.name();
+  std::printf("  %.*s\n", int(int8_depthwise_name.view().size()),
+              int8_depthwise_name.view().data());
+  check(int8_depthwise_kernel.simd() == (expected == "fma3+avx2"),
+        "int8 depthwise is SIMD where AVX2 is");
+  std::vector<std::int8_t> dw_q_weights(9 * 37);
+  for (std::size_t i = 0; i < dw_q_weights.size(); ++i)
+    dw_q_weights[i] = static_cast<std::int8_t>(dw_weights[i] * 127.0f);
+  std::vector<std::int8_t> k(7 * 7 * 37), l(7 * 7 * 37);
+  depthwise::run_int8<int8_depthwise_kernel>(dw, q.data(), 5, dw_q_weights.data(), stage, k.data(),
+                                             0, 7);
+  depthwise::reference_int8(dw, q.data(), 5, dw_q_weights.data(), stage, l.data(), 0, 7);
+  check(k == l, "int8 depthwise equals the reference bit for bit");
 
   std::printf("%d failures\n", failures);
   return failures == 0 ? 0 : 1;

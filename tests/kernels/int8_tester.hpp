@@ -1,11 +1,12 @@
 // The int8 kernel testers. They run the int8 kernels over the float testers' shapes (the same
 // ConvShape, borders and channel counts) against the independent int8 oracle
 // (tests/support/naive_int8.hpp) bit for bit:
-//   Int8ConvTester   conv::reference_int8 (any groups), depthwise::reference_int8 and the int8
-//                    pointwise kernels (any record of pointwise::int8_records, on a block of
-//                    channels), each activation as a clamp (Identity, ReLU, ReLU6) or a 256-entry
-//                    table; the padding explicit in the oracle as the input's zero point; the
-//                    zero points and the output scale drawn, or set to extremes
+//   Int8ConvTester   conv::reference_int8 (any groups), the int8 depthwise kernels (any record of
+//                    depthwise::int8_records) and the int8 pointwise kernels (any record of
+//                    pointwise::int8_records, on a block of channels), each activation as a clamp
+//                    (Identity, ReLU, ReLU6) or a 256-entry table; the padding explicit in the
+//                    oracle as the input's zero point; the zero points and the output scale drawn,
+//                    or set to extremes
 //   Int8PoolTester   pool::global_average_int8
 // The kernels' output stage (bias, multipliers, clamp, table) is built from the quantization with
 // the oracle's formulas (docs/quantization.md), so what is tested is the kernels' sums, indexing,
@@ -25,7 +26,7 @@
 #include "conv_case.hpp"
 #include "conv_geometry.hpp"
 #include "joule/kernels/conv/int8_reference.hpp"
-#include "joule/kernels/depthwise/int8_reference.hpp"
+#include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/pointwise/int8_dispatch.hpp"
 #include "joule/kernels/pool/int8_reference.hpp"
@@ -90,6 +91,11 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
     pointwise_kernel_ = k;
     return *this;
   }
+  /// Depthwise: the kernel (a record of depthwise::int8_records; the reference by default).
+  Int8ConvTester& depthwise_kernel(const KernelRecord& k) {
+    depthwise_kernel_ = k;
+    return *this;
+  }
   /// The input's and the output's zero points instead of drawn ones (e.g. -128 or 127).
   Int8ConvTester& zero_points(int input, int output) {
     input_zero_point_ = input;
@@ -119,8 +125,9 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
   std::string describe() const {
     static constexpr const char* names[] = {"conv", "dwconv", "pointwise"};
     const std::string kernel =
-        op_ == Int8Op::pointwise
-            ? std::string(pointwise_kernel_.name().view())
+        op_ == Int8Op::pointwise ? std::string(pointwise_kernel_.name().view())
+        : op_ == Int8Op::depthwise
+            ? std::string(depthwise_kernel_.name().view())
             : std::string("i8_") + names[static_cast<int>(op_)] + "__reference";
     return kernel + ": " + shape().describe() + ", groups " + std::to_string(shape().groups) +
            ", channels [" + std::to_string(first_channel_) + ", " + std::to_string(last_channel_) +
@@ -133,6 +140,7 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
   int first_channel_ = 0;
   int last_channel_ = -1;
   KernelRecord pointwise_kernel_ = joule::kernels::pointwise::int8_reference_kernel;
+  KernelRecord depthwise_kernel_ = joule::kernels::depthwise::int8_reference_kernel;
   int input_zero_point_ = no_zero_point;
   int output_zero_point_ = no_zero_point;
   float output_scale_ = 0.0f;  // 0: drawn
@@ -242,8 +250,12 @@ inline bool Int8ConvTester::test() const {
           });
       REQUIRE(known);
     } else if (op_ == Int8Op::depthwise) {
-      kernels::depthwise::reference_int8(g, in.q.data(), in.zero_point, packed.data(), stage,
-                                         out.data(), first, last);
+      const bool known = kernels::with_record<kernels::depthwise::int8_records>(
+          depthwise_kernel_, [&]<KernelRecord K>() {
+            kernels::depthwise::run_int8<K>(g, in.q.data(), in.zero_point, packed.data(), stage,
+                                            out.data(), first, last);
+          });
+      REQUIRE(known);
     } else {
       kernels::conv::reference_int8(g, in.q.data(), in.zero_point, packed.data(), stage, out.data(),
                                     first, last);

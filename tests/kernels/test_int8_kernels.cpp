@@ -1,10 +1,12 @@
-// The int8 pointwise kernels (every record of pointwise::int8_records) against the int8 oracle bit
-// for bit, through Int8ConvTester: every row tile remainder of the record's tile by every column
-// remainder, depths off the register width and across the widening chunks, blocks of channels
-// that start and end inside a tile, and the extremes of the quantization (zero points -128 and
-// 127, output scales that saturate at both ends or send everything to the zero point), each
-// activation as a clamp or a table, with and without bias, and split runs that must give the
-// same bits as the whole.
+// The int8 pointwise and depthwise kernels (every record of pointwise::int8_records and
+// depthwise::int8_records) against the int8 oracle bit for bit, through Int8ConvTester.
+// Pointwise: every row tile remainder of the record's tile by every column remainder, depths off
+// the register width and across the widening chunks, blocks of channels that start and end inside
+// a tile. Depthwise: kernels 3, 5, 7 by strides and dilations 1, 2 by each padding, on sizes
+// around the kernel's span, by channel counts off the 16-channel block. Both: the extremes of the
+// quantization (zero points -128 and 127, output scales that saturate at both ends or send
+// everything to the zero point), each activation as a clamp or a table, with and without bias,
+// and split runs that must give the same bits as the whole.
 #include <catch2/catch.hpp>
 
 #include <cstddef>
@@ -35,6 +37,16 @@ testers::Int8ConvTester pointwise(const KernelRecord& k, int pixels, int in_c, i
       .input_size(1, pixels)
       .input_channels(in_c)
       .output_channels(out_c);
+  return t;
+}
+
+testers::Int8ConvTester depthwise(const KernelRecord& k, int size, int channels, int kernel) {
+  testers::Int8ConvTester t;
+  t.op(testers::Int8Op::depthwise)
+      .depthwise_kernel(k)
+      .input_size(size, size + 3)
+      .input_channels(channels)
+      .kernel(kernel);
   return t;
 }
 
@@ -115,5 +127,67 @@ TEST_CASE("int8 pointwise kernels: extreme zero points and scales, saturation at
       }
     }
     CHECK(cases == 5 * 3 * 7 * 2);
+  });
+}
+
+TEST_CASE("int8 depthwise kernels: each kernel, stride, dilation and border by channel counts",
+          "[int8][depthwise]") {
+  kernels::for_each_record<kernels::depthwise::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    const std::vector<int> channels = testers::channel_counts(16);
+    std::size_t cases = 0;
+    for (int k : {3, 5, 7}) {
+      for (int stride : {1, 2}) {
+        for (int dilation : {1, 2}) {
+          const int span = dilation * (k - 1) + 1;
+          const int half = (span - 1) / 2;
+          for (const testers::Padding& padding :
+               {testers::Padding{}, testers::Padding::all(half), testers::Padding::sides(half, 0),
+                testers::Padding::sides(0, span - 1)}) {
+            for (int size : {span, span + 1, 2 * span + 3}) {
+              testers::Int8ConvTester t = depthwise(K, size, channels[cases % channels.size()], k);
+              t.stride(stride)
+                  .dilation(dilation)
+                  .padding(padding)
+                  .bias(cases % 3 != 0)
+                  .activation(testers::all_activations[cases % testers::all_activations.size()]);
+              if (t.output_height() < 1 || t.output_width() < 1) continue;
+              CHECK(t.split(t.output_height() / 2).test());
+              ++cases;
+            }
+          }
+        }
+      }
+    }
+    CHECK(cases >= 130);  // of 144 listed; the rest have no output
+    for (int c : channels)
+      CHECK(depthwise(K, 9, c, 3)
+                .padding(testers::Padding::all(1))
+                .activation(Activation::relu6)
+                .test());
+  });
+}
+
+TEST_CASE("int8 depthwise kernels: extreme zero points and scales, saturation at both ends",
+          "[int8][depthwise]") {
+  kernels::for_each_record<kernels::depthwise::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    std::size_t cases = 0;
+    for (int z : {-128, 127, 0}) {
+      for (float scale : {1e-4f, 1e3f, 0.0f}) {
+        for (Activation act : testers::all_activations) {
+          CHECK(depthwise(K, 7, 37, 3)
+                    .padding(testers::Padding::all(1))
+                    .zero_points(z, -z - 1)
+                    .output_scale(scale)
+                    .bias(cases % 2 == 0)
+                    .activation(act)
+                    .split(3)
+                    .test());
+          ++cases;
+        }
+      }
+    }
+    CHECK(cases == 3 * 3 * 7);
   });
 }

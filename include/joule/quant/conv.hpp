@@ -26,7 +26,7 @@
 #include "joule/core/precision.hpp"
 #include "joule/core/target.hpp"
 #include "joule/kernels/conv/int8_reference.hpp"
-#include "joule/kernels/depthwise/int8_reference.hpp"
+#include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/kernel_record.hpp"
 #include "joule/kernels/pointwise/int8_dispatch.hpp"
 #include "joule/layers/conv_layer.hpp"
@@ -147,15 +147,14 @@ struct QuantizedConv : ConvInfo<Spec, In> {
       .activation_write_bytes = output::size,
   };
 
-  /// Pointwise: the target's int8 pointwise kernel (kernels/pointwise/int8_dispatch.hpp);
-  /// depthwise and KxK: the reference.
+  /// Pointwise and depthwise: the target's int8 kernel (kernels/pointwise/int8_dispatch.hpp,
+  /// kernels/depthwise/int8_dispatch.hpp); KxK: the reference.
   static constexpr kernels::KernelRecord kernel_record =
-      Spec::conv_kind == ConvKind::pointwise
-          ? kernels::pointwise::choose_int8()
+      Spec::conv_kind == ConvKind::pointwise ? kernels::pointwise::choose_int8()
+      : Spec::conv_kind == ConvKind::depthwise
+          ? kernels::depthwise::choose_int8()
           : kernels::KernelRecord{.dtype = DType::i8,
-                                  .op = Spec::conv_kind == ConvKind::depthwise
-                                            ? kernels::KernelOp::dwconv
-                                            : kernels::KernelOp::conv,
+                                  .op = kernels::KernelOp::conv,
                                   .impl = kernels::KernelImpl::reference};
 
   /// PyTorch's OIHW int8 weights into joule's layout (as pack_conv_weights lays out floats).
@@ -191,8 +190,8 @@ struct QuantizedConv : ConvInfo<Spec, In> {
     } else {
       parallel_ranges(context, output::height, 1, [&](std::size_t first, std::size_t last) {
         if constexpr (Spec::conv_kind == ConvKind::depthwise) {
-          kernels::depthwise::reference_int8(info::geometry, in, zero_point, weights, out_stage,
-                                             out, int(first), int(last));
+          kernels::depthwise::run_int8<kernel_record>(info::geometry, in, zero_point, weights,
+                                                      out_stage, out, int(first), int(last));
         } else {
           kernels::conv::reference_int8(info::geometry, in, zero_point, weights, out_stage, out,
                                         int(first), int(last));

@@ -20,7 +20,7 @@
 #include "joule/core/leaf.hpp"
 #include "joule/core/target.hpp"
 #include "joule/core/text.hpp"
-#include "joule/kernels/depthwise/int8_reference.hpp"
+#include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/elementwise/int8_reference.hpp"
 #include "joule/kernels/fused/inverted_residual.hpp"
 #include "joule/kernels/kernel_record.hpp"
@@ -143,8 +143,11 @@ struct QuantizedFusedInvertedResidual
   };
 
   /// The expansion and projection run the target's int8 pointwise kernel, the depthwise
-  /// convolution the reference: SIMD when the pointwise kernel is.
+  /// convolution its int8 depthwise kernel: SIMD when they are.
   static constexpr kernels::KernelRecord pointwise_kernel = kernels::pointwise::choose_int8();
+  static constexpr kernels::KernelRecord depthwise_kernel = kernels::depthwise::choose_int8();
+  static_assert(pointwise_kernel.impl == depthwise_kernel.impl,
+                "joule: the fused int8 block's record names one implementation for both");
   static constexpr kernels::KernelRecord kernel_record{
       .dtype = DType::i8,
       .op = kernels::KernelOp::mbconv_fused,
@@ -240,7 +243,7 @@ struct QuantizedFusedInvertedResidual
     }
     void depthwise_row(const std::int8_t* const* rows, std::int8_t* out_row) const {
       const std::byte* at = storage + depthwise_offset;
-      kernels::depthwise::reference_row_int8(
+      kernels::depthwise::run_row_int8<depthwise_kernel>(
           shape.depthwise, rows, input_zero_point<Depthwise>(at), weights<Depthwise>(at),
           Depthwise::stage::stage(at + Depthwise::stage_offset), out_row);
     }
