@@ -1,9 +1,10 @@
 // Built once per instruction-set level (-march=x86-64, -v2, -v3, -v4): the kernels must name the
 // SIMD target JOULE_EXPECTED_TARGET (the test fails if a build silently falls back to scalar
-// code), and must compute what the reference kernels compute. The int8 pointwise and depthwise
-// kernels are SIMD exactly at the AVX2 level (x86-64-v3) and equal the reference bit for bit at
-// every level.
+// code), and must compute what the reference kernels compute. The int8 pointwise, depthwise and
+// KxK convolution kernels are SIMD exactly at the AVX2 level (x86-64-v3) and equal the reference
+// bit for bit at every level.
 #include <joule/kernels/conv/dispatch.hpp>
+#include <joule/kernels/conv/int8_dispatch.hpp>
 #include <joule/kernels/depthwise/dispatch.hpp>
 #include <joule/kernels/depthwise/int8_dispatch.hpp>
 #include <joule/kernels/linear/dispatch.hpp>
@@ -150,6 +151,22 @@ int main() {
                                              0, 7);
   depthwise::reference_int8(dw, q.data(), 5, dw_q_weights.data(), stage, l.data(), 0, 7);
   check(k == l, "int8 depthwise equals the reference bit for bit");
+
+  constexpr KernelRecord int8_conv_kernel = conv::choose_int8();
+  const auto int8_conv_name = int8_conv_kernel.name();
+  std::printf("  %.*s\n", int(int8_conv_name.view().size()), int8_conv_name.view().data());
+  check(int8_conv_kernel.simd() == (expected == "fma3+avx2"),
+        "int8 convolution is SIMD where AVX2 is");
+  std::vector<std::int8_t> q_image(13 * 13 * 3), q_conv_weights(conv_weights.size());
+  for (std::size_t i = 0; i < q_image.size(); ++i)
+    q_image[i] = static_cast<std::int8_t>(image[i] * 127.0f);
+  for (std::size_t i = 0; i < q_conv_weights.size(); ++i)
+    q_conv_weights[i] = static_cast<std::int8_t>(conv_weights[i] * 127.0f);
+  std::vector<std::int8_t> m(7 * 7 * 21), n(7 * 7 * 21);
+  conv::run_int8<int8_conv_kernel>(stem, q_image.data(), -3, q_conv_weights.data(), stage, m.data(),
+                                   0, 7);
+  conv::reference_int8(stem, q_image.data(), -3, q_conv_weights.data(), stage, n.data(), 0, 7);
+  check(m == n, "int8 convolution equals the reference bit for bit");
 
   std::printf("%d failures\n", failures);
   return failures == 0 ? 0 : 1;

@@ -1,7 +1,8 @@
 // The int8 kernel testers. They run the int8 kernels over the float testers' shapes (the same
 // ConvShape, borders and channel counts) against the independent int8 oracle
 // (tests/support/naive_int8.hpp) bit for bit:
-//   Int8ConvTester   conv::reference_int8 (any groups), the int8 depthwise kernels (any record of
+//   Int8ConvTester   the int8 convolution kernels (any record of conv::int8_records, any
+//                    groups), the int8 depthwise kernels (any record of
 //                    depthwise::int8_records) and the int8 pointwise kernels (any record of
 //                    pointwise::int8_records, on a block of channels), each activation as a clamp
 //                    (Identity, ReLU, ReLU6) or a 256-entry table; the padding explicit in the
@@ -25,7 +26,7 @@
 #include "../support/naive_int8.hpp"
 #include "conv_case.hpp"
 #include "conv_geometry.hpp"
-#include "joule/kernels/conv/int8_reference.hpp"
+#include "joule/kernels/conv/int8_dispatch.hpp"
 #include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/gemm/packing.hpp"
 #include "joule/kernels/pointwise/int8_dispatch.hpp"
@@ -91,6 +92,11 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
     pointwise_kernel_ = k;
     return *this;
   }
+  /// KxK convolution: the kernel (a record of conv::int8_records; the reference by default).
+  Int8ConvTester& conv_kernel(const KernelRecord& k) {
+    conv_kernel_ = k;
+    return *this;
+  }
   /// Depthwise: the kernel (a record of depthwise::int8_records; the reference by default).
   Int8ConvTester& depthwise_kernel(const KernelRecord& k) {
     depthwise_kernel_ = k;
@@ -123,12 +129,10 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
     return s;
   }
   std::string describe() const {
-    static constexpr const char* names[] = {"conv", "dwconv", "pointwise"};
-    const std::string kernel =
-        op_ == Int8Op::pointwise ? std::string(pointwise_kernel_.name().view())
-        : op_ == Int8Op::depthwise
-            ? std::string(depthwise_kernel_.name().view())
-            : std::string("i8_") + names[static_cast<int>(op_)] + "__reference";
+    const KernelRecord& k = op_ == Int8Op::pointwise   ? pointwise_kernel_
+                            : op_ == Int8Op::depthwise ? depthwise_kernel_
+                                                       : conv_kernel_;
+    const std::string kernel(k.name().view());
     return kernel + ": " + shape().describe() + ", groups " + std::to_string(shape().groups) +
            ", channels [" + std::to_string(first_channel_) + ", " + std::to_string(last_channel_) +
            "), zero points " + std::to_string(input_zero_point_) + " " +
@@ -141,6 +145,7 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
   int last_channel_ = -1;
   KernelRecord pointwise_kernel_ = joule::kernels::pointwise::int8_reference_kernel;
   KernelRecord depthwise_kernel_ = joule::kernels::depthwise::int8_reference_kernel;
+  KernelRecord conv_kernel_ = joule::kernels::conv::int8_reference_kernel;
   int input_zero_point_ = no_zero_point;
   int output_zero_point_ = no_zero_point;
   float output_scale_ = 0.0f;  // 0: drawn
@@ -257,8 +262,12 @@ inline bool Int8ConvTester::test() const {
           });
       REQUIRE(known);
     } else {
-      kernels::conv::reference_int8(g, in.q.data(), in.zero_point, packed.data(), stage, out.data(),
-                                    first, last);
+      const bool known =
+          kernels::with_record<kernels::conv::int8_records>(conv_kernel_, [&]<KernelRecord K>() {
+            kernels::conv::run_int8<K>(g, in.q.data(), in.zero_point, packed.data(), stage,
+                                       out.data(), first, last);
+          });
+      REQUIRE(known);
     }
   };
   // Outside a block of channels and past the end the kernel leaves the fill (a value the

@@ -1,5 +1,8 @@
-// The int8 pointwise and depthwise kernels (every record of pointwise::int8_records and
-// depthwise::int8_records) against the int8 oracle bit for bit, through Int8ConvTester.
+// The int8 pointwise, depthwise and KxK convolution kernels (every record of
+// pointwise::int8_records, depthwise::int8_records and conv::int8_records) against the int8
+// oracle bit for bit, through Int8ConvTester. KxK: kernels 1, 3, 5, 7 by strides and dilations
+// 1, 2 by each padding, groups 1 and 2, channels off the register width, patches longer than the
+// kernel's buffer.
 // Pointwise: every row tile remainder of the record's tile by every column remainder, depths off
 // the register width and across the widening chunks, blocks of channels that start and end inside
 // a tile. Depthwise: kernels 3, 5, 7 by strides and dilations 1, 2 by each padding, on sizes
@@ -37,6 +40,17 @@ testers::Int8ConvTester pointwise(const KernelRecord& k, int pixels, int in_c, i
       .input_size(1, pixels)
       .input_channels(in_c)
       .output_channels(out_c);
+  return t;
+}
+
+testers::Int8ConvTester conv(const KernelRecord& k, int size, int in_c, int out_c, int kernel) {
+  testers::Int8ConvTester t;
+  t.op(testers::Int8Op::conv)
+      .conv_kernel(k)
+      .input_size(size, size + 2)
+      .input_channels(in_c)
+      .output_channels(out_c)
+      .kernel(kernel);
   return t;
 }
 
@@ -183,6 +197,72 @@ TEST_CASE("int8 depthwise kernels: extreme zero points and scales, saturation at
                     .bias(cases % 2 == 0)
                     .activation(act)
                     .split(3)
+                    .test());
+          ++cases;
+        }
+      }
+    }
+    CHECK(cases == 3 * 3 * 7);
+  });
+}
+
+TEST_CASE("int8 convolution kernels: each kernel, stride, dilation, border and groups",
+          "[int8][conv]") {
+  kernels::for_each_record<kernels::conv::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    const std::vector<int> in_channels{3, 1, 4, 7, 16, 17};
+    const std::vector<int> out_channels{1, 16, 17, 32, 33, 8};
+    std::size_t cases = 0;
+    for (int k : {1, 3, 5, 7}) {
+      for (int stride : {1, 2}) {
+        for (int dilation : {1, 2}) {
+          const int span = dilation * (k - 1) + 1;
+          const int half = (span - 1) / 2;
+          for (const testers::Padding& padding :
+               {testers::Padding{}, testers::Padding::all(half), testers::Padding::sides(half, 0),
+                testers::Padding::sides(0, span - 1)}) {
+            for (int size : {span, span + 1, 2 * span + 7}) {
+              const int groups = cases % 5 == 0 ? 2 : 1;
+              const int in_c = groups * in_channels[cases % in_channels.size()];
+              const int out_c = groups * out_channels[cases % out_channels.size()];
+              testers::Int8ConvTester t = conv(K, size, in_c, out_c, k);
+              t.stride(stride)
+                  .dilation(dilation)
+                  .padding(padding)
+                  .groups(groups)
+                  .bias(cases % 3 != 0)
+                  .activation(testers::all_activations[cases % testers::all_activations.size()]);
+              if (t.output_height() < 1 || t.output_width() < 1) continue;
+              CHECK(t.split(t.output_height() / 2).test());
+              ++cases;
+            }
+          }
+        }
+      }
+    }
+    CHECK(cases >= 170);  // of 192 listed; the rest have no output
+    // Patches of 9 x 200 and 9 x 2000 channels: a few pixels per buffer, one, none (the reference).
+    for (int in_c : {200, 2000})
+      CHECK(conv(K, 5, in_c, 19, 3).padding(testers::Padding::all(1)).test());
+  });
+}
+
+TEST_CASE("int8 convolution kernels: extreme zero points and scales, saturation at both ends",
+          "[int8][conv]") {
+  kernels::for_each_record<kernels::conv::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    std::size_t cases = 0;
+    for (int z : {-128, 127, 0}) {
+      for (float scale : {1e-4f, 1e3f, 0.0f}) {
+        for (Activation act : testers::all_activations) {
+          CHECK(conv(K, 9, 3, 21, 3)
+                    .stride(2)
+                    .padding(testers::Padding::all(1))
+                    .zero_points(z, -z - 1)
+                    .output_scale(scale)
+                    .bias(cases % 2 == 0)
+                    .activation(act)
+                    .split(2)
                     .test());
           ++cases;
         }

@@ -25,7 +25,7 @@
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
 #include "joule/core/target.hpp"
-#include "joule/kernels/conv/int8_reference.hpp"
+#include "joule/kernels/conv/int8_dispatch.hpp"
 #include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/kernel_record.hpp"
 #include "joule/kernels/pointwise/int8_dispatch.hpp"
@@ -147,15 +147,11 @@ struct QuantizedConv : ConvInfo<Spec, In> {
       .activation_write_bytes = output::size,
   };
 
-  /// Pointwise and depthwise: the target's int8 kernel (kernels/pointwise/int8_dispatch.hpp,
-  /// kernels/depthwise/int8_dispatch.hpp); KxK: the reference.
+  /// The target's int8 kernel of the convolution's kind (kernels/<op>/int8_dispatch.hpp).
   static constexpr kernels::KernelRecord kernel_record =
-      Spec::conv_kind == ConvKind::pointwise ? kernels::pointwise::choose_int8()
-      : Spec::conv_kind == ConvKind::depthwise
-          ? kernels::depthwise::choose_int8()
-          : kernels::KernelRecord{.dtype = DType::i8,
-                                  .op = kernels::KernelOp::conv,
-                                  .impl = kernels::KernelImpl::reference};
+      Spec::conv_kind == ConvKind::pointwise   ? kernels::pointwise::choose_int8()
+      : Spec::conv_kind == ConvKind::depthwise ? kernels::depthwise::choose_int8()
+                                               : kernels::conv::choose_int8();
 
   /// PyTorch's OIHW int8 weights into joule's layout (as pack_conv_weights lays out floats).
   static void pack(const PackSources& sources, std::byte* storage) {
@@ -193,8 +189,8 @@ struct QuantizedConv : ConvInfo<Spec, In> {
           kernels::depthwise::run_int8<kernel_record>(info::geometry, in, zero_point, weights,
                                                       out_stage, out, int(first), int(last));
         } else {
-          kernels::conv::reference_int8(info::geometry, in, zero_point, weights, out_stage, out,
-                                        int(first), int(last));
+          kernels::conv::run_int8<kernel_record>(info::geometry, in, zero_point, weights, out_stage,
+                                                 out, int(first), int(last));
         }
       });
     }
