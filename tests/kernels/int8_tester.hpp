@@ -4,10 +4,11 @@
 //   Int8ConvTester   the int8 convolution kernels (any record of conv::int8_records, any
 //                    groups), the int8 depthwise kernels (any record of
 //                    depthwise::int8_records) and the int8 pointwise kernels (any record of
-//                    pointwise::int8_records, on a block of channels), each activation as a clamp
-//                    (Identity, ReLU, ReLU6) or a 256-entry table; the padding explicit in the
-//                    oracle as the input's zero point; the zero points and the output scale drawn,
-//                    or set to extremes
+//                    pointwise::int8_records, on a block of channels), the int8 linear kernels
+//                    (linear::int8_records: a pointwise case of one pixel), each activation as a
+//                    clamp (Identity, ReLU, ReLU6) or a 256-entry table; the padding explicit in
+//                    the oracle as the input's zero point; the zero points and the output scale
+//                    drawn, or set to extremes
 //   Int8PoolTester   pool::global_average_int8
 // The kernels' output stage (bias, multipliers, clamp, table) is built from the quantization with
 // the oracle's formulas (docs/quantization.md), so what is tested is the kernels' sums, indexing,
@@ -29,6 +30,7 @@
 #include "joule/kernels/conv/int8_dispatch.hpp"
 #include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/gemm/packing.hpp"
+#include "joule/kernels/linear/int8_dispatch.hpp"
 #include "joule/kernels/pointwise/int8_dispatch.hpp"
 #include "joule/kernels/pool/int8_reference.hpp"
 #include "kernel_tester.hpp"
@@ -59,7 +61,7 @@ inline std::string int8_differences(const std::vector<std::int8_t>& actual,
   return text;
 }
 
-enum class Int8Op : std::uint8_t { conv, depthwise, pointwise };
+enum class Int8Op : std::uint8_t { conv, depthwise, pointwise, linear };
 
 class Int8ConvTester : public ConvCase<Int8ConvTester> {
  public:
@@ -97,6 +99,11 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
     conv_kernel_ = k;
     return *this;
   }
+  /// Linear (input_size(1, 1)): the kernel (a record of linear::int8_records).
+  Int8ConvTester& linear_kernel(const KernelRecord& k) {
+    linear_kernel_ = k;
+    return *this;
+  }
   /// Depthwise: the kernel (a record of depthwise::int8_records; the reference by default).
   Int8ConvTester& depthwise_kernel(const KernelRecord& k) {
     depthwise_kernel_ = k;
@@ -124,12 +131,15 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
   ConvShape shape() const {
     ConvShape s = shape_;
     if (op_ == Int8Op::depthwise) s.output_channels = s.groups = s.input_channels;
-    if (op_ == Int8Op::pointwise) s.kernel = s.stride = s.dilation = s.groups = 1;
-    if (op_ == Int8Op::pointwise) s.padding = Padding{};
+    if (op_ == Int8Op::pointwise || op_ == Int8Op::linear) {
+      s.kernel = s.stride = s.dilation = s.groups = 1;
+      s.padding = Padding{};
+    }
     return s;
   }
   std::string describe() const {
-    const KernelRecord& k = op_ == Int8Op::pointwise   ? pointwise_kernel_
+    const KernelRecord& k = op_ == Int8Op::linear      ? linear_kernel_
+                            : op_ == Int8Op::pointwise ? pointwise_kernel_
                             : op_ == Int8Op::depthwise ? depthwise_kernel_
                                                        : conv_kernel_;
     const std::string kernel(k.name().view());
@@ -146,6 +156,7 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
   KernelRecord pointwise_kernel_ = joule::kernels::pointwise::int8_reference_kernel;
   KernelRecord depthwise_kernel_ = joule::kernels::depthwise::int8_reference_kernel;
   KernelRecord conv_kernel_ = joule::kernels::conv::int8_reference_kernel;
+  KernelRecord linear_kernel_ = joule::kernels::linear::int8_reference_kernel;
   int input_zero_point_ = no_zero_point;
   int output_zero_point_ = no_zero_point;
   float output_scale_ = 0.0f;  // 0: drawn
@@ -244,9 +255,19 @@ inline bool Int8ConvTester::test() const {
   }
 
   const int last_channel = last_channel_ < 0 ? out_c : last_channel_;
-  const int parts = op_ == Int8Op::pointwise ? g.out_height * g.out_width : g.out_height;
+  const int parts =
+      op_ == Int8Op::pointwise || op_ == Int8Op::linear ? g.out_height * g.out_width : g.out_height;
   const auto run = [&](int first, int last, std::vector<std::int8_t>& out) {
-    if (op_ == Int8Op::pointwise) {
+    if (op_ == Int8Op::linear) {
+      REQUIRE(parts == 1);
+      if (first == last) return;
+      const bool known = kernels::with_record<kernels::linear::int8_records>(
+          linear_kernel_, [&]<KernelRecord K>() {
+            kernels::linear::run_int8<K>(first_channel_, last_channel, in_c, out_c, in.q.data(),
+                                         in.zero_point, packed.data(), stage, out.data());
+          });
+      REQUIRE(known);
+    } else if (op_ == Int8Op::pointwise) {
       const bool known = kernels::with_record<kernels::pointwise::int8_records>(
           pointwise_kernel_, [&]<KernelRecord K>() {
             kernels::pointwise::run_int8<K>(first, last, first_channel_, last_channel, in_c, out_c,

@@ -2,7 +2,8 @@
 // pointwise::int8_records, depthwise::int8_records and conv::int8_records) against the int8
 // oracle bit for bit, through Int8ConvTester. KxK: kernels 1, 3, 5, 7 by strides and dilations
 // 1, 2 by each padding, groups 1 and 2, channels off the register width, patches longer than the
-// kernel's buffer.
+// kernel's buffer. Linear: every output count of the channel list by depths, blocks of outputs
+// on panel boundaries (the layer's split), extreme zero points and scales.
 // Pointwise: every row tile remainder of the record's tile by every column remainder, depths off
 // the register width and across the widening chunks, blocks of channels that start and end inside
 // a tile. Depthwise: kernels 3, 5, 7 by strides and dilations 1, 2 by each padding, on sizes
@@ -269,5 +270,37 @@ TEST_CASE("int8 convolution kernels: extreme zero points and scales, saturation 
       }
     }
     CHECK(cases == 3 * 3 * 7);
+  });
+}
+
+TEST_CASE("int8 linear kernels: output counts, depths, blocks of panels, extremes",
+          "[int8][linear]") {
+  kernels::for_each_record<kernels::linear::int8_records>([]<KernelRecord K>() {
+    INFO(K.name().view());
+    const auto linear = [&](int in_f, int out_f) {
+      testers::Int8ConvTester t;
+      t.op(testers::Int8Op::linear)
+          .linear_kernel(K)
+          .input_size(1, 1)
+          .input_channels(in_f)
+          .output_channels(out_f);
+      return t;
+    };
+    std::size_t cases = 0;
+    for (int out_f : testers::channel_counts(32)) {
+      for (int in_f : {1, 7, 64, 1280, 2049}) {
+        CHECK(linear(in_f, out_f)
+                  .bias(cases % 2 == 0)
+                  .activation(testers::all_activations[cases % testers::all_activations.size()])
+                  .test());
+        ++cases;
+      }
+    }
+    for (int first : {0, 32, 64})
+      for (int last : {first + 32, 100})
+        if (first < last) CHECK(linear(300, 100).channel_block(first, last).test());
+    for (int z : {-128, 127})
+      for (float scale : {1e-4f, 1e3f})
+        CHECK(linear(1280, 1000).zero_points(z, -z - 1).output_scale(scale).test());
   });
 }
