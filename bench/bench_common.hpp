@@ -29,6 +29,15 @@ inline void set_counters(benchmark::State& state, double macs, double bytes) {
       benchmark::Counter(2.0 * macs * 1e-9 / peak_gflops() * 100.0, benchmark::Counter::kIsIterationInvariantRate);
 }
 
+/// The int8 kernels' counters: MACs, bytes and GOP/s (2 integer operations per MAC), so that a
+/// row reads beside an fp32 row's GFLOP/s on the same shape.
+inline void set_int8_counters(benchmark::State& state, double macs, double bytes) {
+  state.counters["MACs"] = macs;
+  state.counters["bytes"] = bytes;
+  state.counters["GOP/s"] =
+      benchmark::Counter(2.0 * macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
 inline std::string shape_name(int height, int width, int channels) {
   return std::to_string(height) + "x" + std::to_string(width) + "x" + std::to_string(channels);
 }

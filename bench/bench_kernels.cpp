@@ -2,18 +2,24 @@
 // (bench/shapes.hpp), as the layers call them (the kernel record the layer would choose, one
 // thread), next to the reference kernels for the MobileNetV2 shapes. Names:
 // pointwise/joule/<model>/<shape>, depthwise/joule/<model>/<shape>/k<K>s<S>,
-// pointwise/reference/..., depthwise/reference/...
+// pointwise/reference/..., depthwise/reference/...; the int8 pointwise and depthwise kernels on the
+// MobileNetV2 shapes as pointwise_i8/joule/..., pointwise_i8/reference/..., depthwise_i8/..., in
+// GOP/s.
 #include <benchmark/benchmark.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "bench_common.hpp"
 #include "joule/kernels/depthwise/dispatch.hpp"
+#include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/gemm/packing.hpp"
+#include "joule/kernels/int8/requantize.hpp"
 #include "joule/kernels/pointwise/dispatch.hpp"
+#include "joule/kernels/pointwise/int8_dispatch.hpp"
 #include "shapes.hpp"
 
 namespace joule::bench {
@@ -62,6 +68,44 @@ void pointwise(benchmark::State& state, PointwiseShape s, kernels::KernelRecord 
   state.SetLabel(std::string(record.name().view()));
 }
 
+std::vector<std::int8_t> random_int8(std::size_t count, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::uniform_int_distribution<int> value(-128, 127);
+  std::vector<std::int8_t> values(count);
+  for (std::int8_t& v : values) v = static_cast<std::int8_t>(value(engine));
+  return values;
+}
+
+// The int8 pointwise kernel as QuantizedConv calls it: every output channel, a bias, a ReLU6
+// clamp, multipliers that keep most outputs inside the clamp.
+void pointwise_int8(benchmark::State& state, PointwiseShape s, kernels::KernelRecord record) {
+  const std::size_t pixels = static_cast<std::size_t>(s.height) * s.width;
+  const auto in = random_int8(pixels * s.in_channels, 1);
+  const auto w = random_int8(kernels::gemm::packed_size(s.in_channels, s.out_channels), 2);
+  std::vector<std::int32_t> bias(kernels::gemm::padded_cols(s.out_channels));
+  std::vector<float> multiplier(bias.size());
+  std::mt19937 engine(3);
+  for (std::int32_t& b : bias) b = std::uniform_int_distribution<int>(-5000, 5000)(engine);
+  for (float& m : multiplier) m = std::uniform_real_distribution<float>(1e-4f, 1e-3f)(engine);
+  kernels::Int8Output stage;
+  stage.bias = bias.data();
+  stage.multiplier = multiplier.data();
+  stage.zero_point = -128;
+  stage.high = 100;
+  std::vector<std::int8_t> out(pixels * s.out_channels);
+  kernels::with_record<kernels::pointwise::int8_records>(record, [&]<kernels::KernelRecord K>() {
+    for (auto _ : state) {
+      kernels::pointwise::run_int8<K>(0, pixels, 0, s.out_channels, s.in_channels, s.out_channels,
+                                      in.data(), 3, w.data(), stage, out.data());
+      benchmark::DoNotOptimize(out.data());
+      benchmark::ClobberMemory();
+    }
+  });
+  set_int8_counters(state, double(pixels) * s.in_channels * s.out_channels,
+                    double(in.size() + std::size_t(s.in_channels) * s.out_channels + out.size()));
+  state.SetLabel(std::string(record.name().view()));
+}
+
 void depthwise(benchmark::State& state, DepthwiseShape s, kernels::KernelRecord record) {
   const kernels::ConvGeometry g = depthwise_geometry(s);
   const auto in = random_values(static_cast<std::size_t>(s.height) * s.width * s.channels, 1);
@@ -77,6 +121,35 @@ void depthwise(benchmark::State& state, DepthwiseShape s, kernels::KernelRecord 
     }
   });
   set_counters(state, double(out.size()) * s.kernel * s.kernel, 4.0 * double(in.size() + w.size() + out.size()));
+  state.SetLabel(std::string(record.name().view()));
+}
+
+// The int8 depthwise kernel as QuantizedConv calls it, with the output stage of pointwise_int8.
+void depthwise_int8(benchmark::State& state, DepthwiseShape s, kernels::KernelRecord record) {
+  const kernels::ConvGeometry g = depthwise_geometry(s);
+  const auto in = random_int8(static_cast<std::size_t>(s.height) * s.width * s.channels, 1);
+  const auto w = random_int8(static_cast<std::size_t>(s.kernel) * s.kernel * s.channels, 2);
+  std::vector<std::int32_t> bias(s.channels);
+  std::vector<float> multiplier(bias.size());
+  std::mt19937 engine(3);
+  for (std::int32_t& b : bias) b = std::uniform_int_distribution<int>(-5000, 5000)(engine);
+  for (float& m : multiplier) m = std::uniform_real_distribution<float>(1e-3f, 1e-2f)(engine);
+  kernels::Int8Output stage;
+  stage.bias = bias.data();
+  stage.multiplier = multiplier.data();
+  stage.zero_point = -128;
+  stage.high = 100;
+  std::vector<std::int8_t> out(static_cast<std::size_t>(g.out_height) * g.out_width * s.channels);
+  kernels::with_record<kernels::depthwise::int8_records>(record, [&]<kernels::KernelRecord K>() {
+    for (auto _ : state) {
+      kernels::depthwise::run_int8<K>(g, in.data(), 3, w.data(), stage, out.data(), 0,
+                                      g.out_height);
+      benchmark::DoNotOptimize(out.data());
+      benchmark::ClobberMemory();
+    }
+  });
+  set_int8_counters(state, double(out.size()) * s.kernel * s.kernel,
+                    double(in.size() + w.size() + out.size()));
   state.SetLabel(std::string(record.name().view()));
 }
 
@@ -98,6 +171,24 @@ const bool registered = [] {
       benchmark::RegisterBenchmark(("pointwise/reference/" + pointwise_name(s)).c_str(), pointwise,
                                    s, kernels::pointwise::reference_kernel)
           ->Unit(benchmark::kMicrosecond);
+  }
+  for (const PointwiseShape& s : pointwise_shapes) {
+    if (std::string(s.model) != "mobilenet_v2") continue;
+    benchmark::RegisterBenchmark(("pointwise_i8/joule/" + pointwise_name(s)).c_str(),
+                                 pointwise_int8, s, kernels::pointwise::choose_int8())
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("pointwise_i8/reference/" + pointwise_name(s)).c_str(),
+                                 pointwise_int8, s, kernels::pointwise::int8_reference_kernel)
+        ->Unit(benchmark::kMicrosecond);
+  }
+  for (const DepthwiseShape& s : depthwise_shapes) {
+    if (std::string(s.model) != "mobilenet_v2") continue;
+    benchmark::RegisterBenchmark(("depthwise_i8/joule/" + depthwise_name(s)).c_str(),
+                                 depthwise_int8, s, kernels::depthwise::choose_int8())
+        ->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("depthwise_i8/reference/" + depthwise_name(s)).c_str(),
+                                 depthwise_int8, s, kernels::depthwise::int8_reference_kernel)
+        ->Unit(benchmark::kMicrosecond);
   }
   for (const DepthwiseShape& s : depthwise_shapes) {
     benchmark::RegisterBenchmark(("depthwise/joule/" + depthwise_name(s)).c_str(), depthwise, s,

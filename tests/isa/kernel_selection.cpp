@@ -1,12 +1,18 @@
 // Built once per instruction-set level (-march=x86-64, -v2, -v3, -v4): the kernels must name the
 // SIMD target JOULE_EXPECTED_TARGET (the test fails if a build silently falls back to scalar
-// code), and must compute what the reference kernels compute.
+// code), and must compute what the reference kernels compute. The int8 pointwise, depthwise and
+// KxK convolution kernels are SIMD exactly at the AVX2 level (x86-64-v3) and equal the reference
+// bit for bit at every level.
 #include <joule/kernels/conv/dispatch.hpp>
+#include <joule/kernels/conv/int8_dispatch.hpp>
 #include <joule/kernels/depthwise/dispatch.hpp>
+#include <joule/kernels/depthwise/int8_dispatch.hpp>
 #include <joule/kernels/linear/dispatch.hpp>
 #include <joule/kernels/pointwise/dispatch.hpp>
+#include <joule/kernels/pointwise/int8_dispatch.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <string_view>
@@ -105,6 +111,62 @@ int main() {
   });
   conv::reference<joule::SiLU>(stem, image.data(), conv_weights.data(), pw_bias.data(), f.data());
   check(close(e, f), "convolution equals the reference");
+
+  constexpr KernelRecord int8_kernel = pointwise::choose_int8();
+  const auto int8_name = int8_kernel.name();
+  std::printf("  %.*s\n", int(int8_name.view().size()), int8_name.view().data());
+  check(int8_kernel.simd() == (expected == "fma3+avx2"), "int8 pointwise is SIMD where AVX2 is");
+  std::vector<std::int8_t> q(169 * 37), q_weights(gemm::packed_size(37, 45));
+  for (std::size_t i = 0; i < q.size(); ++i) q[i] = static_cast<std::int8_t>(in[i] * 127.0f);
+  for (std::size_t i = 0; i < q_weights.size(); ++i)
+    q_weights[i] = static_cast<std::int8_t>(pw_weights[i] * 127.0f);
+  std::vector<std::int32_t> q_bias(45);
+  std::vector<float> multiplier(45);
+  for (int o = 0; o < 45; ++o) {
+    q_bias[o] = static_cast<std::int32_t>(pw_bias[o] * 3000.0f);
+    multiplier[o] = 0.0005f + 0.00001f * float(o);
+  }
+  Int8Output stage;
+  stage.bias = q_bias.data();
+  stage.multiplier = multiplier.data();
+  stage.zero_point = -7;
+  stage.low = -7;
+  std::vector<std::int8_t> g(169 * 45), h(169 * 45);
+  pointwise::run_int8<int8_kernel>(0, 169, 0, 45, 37, 45, q.data(), 5, q_weights.data(), stage,
+                                   g.data());
+  pointwise::reference_int8(0, 169, 0, 45, 37, 45, q.data(), 5, q_weights.data(), stage, h.data());
+  check(g == h, "int8 pointwise equals the reference bit for bit");
+
+  constexpr KernelRecord int8_depthwise_kernel = depthwise::choose_int8();
+  const auto int8_depthwise_name = int8_depthwise_kernel.name();
+  std::printf("  %.*s\n", int(int8_depthwise_name.view().size()),
+              int8_depthwise_name.view().data());
+  check(int8_depthwise_kernel.simd() == (expected == "fma3+avx2"),
+        "int8 depthwise is SIMD where AVX2 is");
+  std::vector<std::int8_t> dw_q_weights(9 * 37);
+  for (std::size_t i = 0; i < dw_q_weights.size(); ++i)
+    dw_q_weights[i] = static_cast<std::int8_t>(dw_weights[i] * 127.0f);
+  std::vector<std::int8_t> k(7 * 7 * 37), l(7 * 7 * 37);
+  depthwise::run_int8<int8_depthwise_kernel>(dw, q.data(), 5, dw_q_weights.data(), stage, k.data(),
+                                             0, 7);
+  depthwise::reference_int8(dw, q.data(), 5, dw_q_weights.data(), stage, l.data(), 0, 7);
+  check(k == l, "int8 depthwise equals the reference bit for bit");
+
+  constexpr KernelRecord int8_conv_kernel = conv::choose_int8();
+  const auto int8_conv_name = int8_conv_kernel.name();
+  std::printf("  %.*s\n", int(int8_conv_name.view().size()), int8_conv_name.view().data());
+  check(int8_conv_kernel.simd() == (expected == "fma3+avx2"),
+        "int8 convolution is SIMD where AVX2 is");
+  std::vector<std::int8_t> q_image(13 * 13 * 3), q_conv_weights(conv_weights.size());
+  for (std::size_t i = 0; i < q_image.size(); ++i)
+    q_image[i] = static_cast<std::int8_t>(image[i] * 127.0f);
+  for (std::size_t i = 0; i < q_conv_weights.size(); ++i)
+    q_conv_weights[i] = static_cast<std::int8_t>(conv_weights[i] * 127.0f);
+  std::vector<std::int8_t> m(7 * 7 * 21), n(7 * 7 * 21);
+  conv::run_int8<int8_conv_kernel>(stem, q_image.data(), -3, q_conv_weights.data(), stage, m.data(),
+                                   0, 7);
+  conv::reference_int8(stem, q_image.data(), -3, q_conv_weights.data(), stage, n.data(), 0, 7);
+  check(m == n, "int8 convolution equals the reference bit for bit");
 
   std::printf("%d failures\n", failures);
   return failures == 0 ? 0 : 1;

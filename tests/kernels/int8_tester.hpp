@@ -1,11 +1,14 @@
-// The int8 kernel testers. The int8 kernels are reference kernels, one record each (the int8
-// layers', quant/*.hpp), with no tile and no `records` list to walk; the testers run them over the
-// float testers' shapes (the same ConvShape, borders and channel counts) against the independent
-// int8 oracle (tests/support/naive_int8.hpp) bit for bit:
-//   Int8ConvTester   conv::reference_int8 (any groups), depthwise::reference_int8 and
-//                    pointwise::reference_int8 (a block of channels), each activation as a clamp
-//                    (Identity, ReLU, ReLU6) or a 256-entry table; the padding explicit in the
-//                    oracle as the input's zero point
+// The int8 kernel testers. They run the int8 kernels over the float testers' shapes (the same
+// ConvShape, borders and channel counts) against the independent int8 oracle
+// (tests/support/naive_int8.hpp) bit for bit:
+//   Int8ConvTester   the int8 convolution kernels (any record of conv::int8_records, any
+//                    groups), the int8 depthwise kernels (any record of
+//                    depthwise::int8_records) and the int8 pointwise kernels (any record of
+//                    pointwise::int8_records, on a block of channels), the int8 linear kernels
+//                    (linear::int8_records: a pointwise case of one pixel), each activation as a
+//                    clamp (Identity, ReLU, ReLU6) or a 256-entry table; the padding explicit in
+//                    the oracle as the input's zero point; the zero points and the output scale
+//                    drawn, or set to extremes
 //   Int8PoolTester   pool::global_average_int8
 // The kernels' output stage (bias, multipliers, clamp, table) is built from the quantization with
 // the oracle's formulas (docs/quantization.md), so what is tested is the kernels' sums, indexing,
@@ -24,10 +27,11 @@
 #include "../support/naive_int8.hpp"
 #include "conv_case.hpp"
 #include "conv_geometry.hpp"
-#include "joule/kernels/conv/int8_reference.hpp"
-#include "joule/kernels/depthwise/int8_reference.hpp"
+#include "joule/kernels/conv/int8_dispatch.hpp"
+#include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/gemm/packing.hpp"
-#include "joule/kernels/pointwise/int8_reference.hpp"
+#include "joule/kernels/linear/int8_dispatch.hpp"
+#include "joule/kernels/pointwise/int8_dispatch.hpp"
 #include "joule/kernels/pool/int8_reference.hpp"
 #include "kernel_tester.hpp"
 
@@ -57,7 +61,7 @@ inline std::string int8_differences(const std::vector<std::int8_t>& actual,
   return text;
 }
 
-enum class Int8Op : std::uint8_t { conv, depthwise, pointwise };
+enum class Int8Op : std::uint8_t { conv, depthwise, pointwise, linear };
 
 class Int8ConvTester : public ConvCase<Int8ConvTester> {
  public:
@@ -85,6 +89,39 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
     return *this;
   }
 
+  /// Pointwise: the kernel (a record of pointwise::int8_records; the reference by default).
+  Int8ConvTester& pointwise_kernel(const KernelRecord& k) {
+    pointwise_kernel_ = k;
+    return *this;
+  }
+  /// KxK convolution: the kernel (a record of conv::int8_records; the reference by default).
+  Int8ConvTester& conv_kernel(const KernelRecord& k) {
+    conv_kernel_ = k;
+    return *this;
+  }
+  /// Linear (input_size(1, 1)): the kernel (a record of linear::int8_records).
+  Int8ConvTester& linear_kernel(const KernelRecord& k) {
+    linear_kernel_ = k;
+    return *this;
+  }
+  /// Depthwise: the kernel (a record of depthwise::int8_records; the reference by default).
+  Int8ConvTester& depthwise_kernel(const KernelRecord& k) {
+    depthwise_kernel_ = k;
+    return *this;
+  }
+  /// The input's and the output's zero points instead of drawn ones (e.g. -128 or 127).
+  Int8ConvTester& zero_points(int input, int output) {
+    input_zero_point_ = input;
+    output_zero_point_ = output;
+    return *this;
+  }
+  /// The output's scale instead of one drawn from [0.02, 0.2]: small saturates the sums at both
+  /// ends, large sends them all to the zero point.
+  Int8ConvTester& output_scale(float scale) {
+    output_scale_ = scale;
+    return *this;
+  }
+
   int output_height() const { return shape().geometry().out_height; }
   int output_width() const { return shape().geometry().out_width; }
 
@@ -94,20 +131,36 @@ class Int8ConvTester : public ConvCase<Int8ConvTester> {
   ConvShape shape() const {
     ConvShape s = shape_;
     if (op_ == Int8Op::depthwise) s.output_channels = s.groups = s.input_channels;
-    if (op_ == Int8Op::pointwise) s.kernel = s.stride = s.dilation = s.groups = 1;
-    if (op_ == Int8Op::pointwise) s.padding = Padding{};
+    if (op_ == Int8Op::pointwise || op_ == Int8Op::linear) {
+      s.kernel = s.stride = s.dilation = s.groups = 1;
+      s.padding = Padding{};
+    }
     return s;
   }
   std::string describe() const {
-    static constexpr const char* names[] = {"conv", "dwconv", "pointwise"};
-    return std::string("i8_") + names[static_cast<int>(op_)] +
-           "__reference: " + shape().describe() + ", groups " + std::to_string(shape().groups) +
+    const KernelRecord& k = op_ == Int8Op::linear      ? linear_kernel_
+                            : op_ == Int8Op::pointwise ? pointwise_kernel_
+                            : op_ == Int8Op::depthwise ? depthwise_kernel_
+                                                       : conv_kernel_;
+    const std::string kernel(k.name().view());
+    return kernel + ": " + shape().describe() + ", groups " + std::to_string(shape().groups) +
+           ", channels [" + std::to_string(first_channel_) + ", " + std::to_string(last_channel_) +
+           "), zero points " + std::to_string(input_zero_point_) + " " +
+           std::to_string(output_zero_point_) + ", output scale " + std::to_string(output_scale_) +
            options();
   }
 
   Int8Op op_ = Int8Op::conv;
   int first_channel_ = 0;
   int last_channel_ = -1;
+  KernelRecord pointwise_kernel_ = joule::kernels::pointwise::int8_reference_kernel;
+  KernelRecord depthwise_kernel_ = joule::kernels::depthwise::int8_reference_kernel;
+  KernelRecord conv_kernel_ = joule::kernels::conv::int8_reference_kernel;
+  KernelRecord linear_kernel_ = joule::kernels::linear::int8_reference_kernel;
+  int input_zero_point_ = no_zero_point;
+  int output_zero_point_ = no_zero_point;
+  float output_scale_ = 0.0f;  // 0: drawn
+  static constexpr int no_zero_point = 1000;
 };
 
 inline bool Int8ConvTester::test() const {
@@ -126,9 +179,11 @@ inline bool Int8ConvTester::test() const {
     return std::uniform_real_distribution<float>(low, high)(engine);
   };
   const auto zero_point = [&] { return std::uniform_int_distribution<int>(-100, 100)(engine); };
+  const auto zero_point_or = [&](int set) { return set == no_zero_point ? zero_point() : set; };
 
   // The quantization: scales that make sums saturate sometimes at both ends.
-  naive::QTensor in(s.height, s.width, in_c, uniform(0.01f, 0.05f), zero_point());
+  naive::QTensor in(s.height, s.width, in_c, uniform(0.01f, 0.05f),
+                    zero_point_or(input_zero_point_));
   in.q = int8_values(in.q.size(), seed + 1);
   const std::vector<std::int8_t> oihw =
       int8_values(std::size_t(out_c) * in_per_group * k * k, seed + 2);
@@ -137,7 +192,8 @@ inline bool Int8ConvTester::test() const {
   for (float& b : bias) b = uniform(-2.0f, 2.0f);
   naive::OutputSpec out_spec;
   out_spec.scale = uniform(0.02f, 0.2f);
-  out_spec.zero_point = zero_point();
+  if (output_scale_ > 0.0f) out_spec.scale = output_scale_;
+  out_spec.zero_point = zero_point_or(output_zero_point_);
   out_spec.activation = std::string(name(activation_));
   out_spec.activation_scale = uniform(0.005f, 0.05f);
   out_spec.activation_zero_point = zero_point();
@@ -199,18 +255,40 @@ inline bool Int8ConvTester::test() const {
   }
 
   const int last_channel = last_channel_ < 0 ? out_c : last_channel_;
-  const int parts = op_ == Int8Op::pointwise ? g.out_height * g.out_width : g.out_height;
+  const int parts =
+      op_ == Int8Op::pointwise || op_ == Int8Op::linear ? g.out_height * g.out_width : g.out_height;
   const auto run = [&](int first, int last, std::vector<std::int8_t>& out) {
-    if (op_ == Int8Op::pointwise) {
-      kernels::pointwise::reference_int8(first, last, first_channel_, last_channel, in_c, out_c,
-                                         in.q.data(), in.zero_point, packed.data(), stage,
-                                         out.data());
+    if (op_ == Int8Op::linear) {
+      REQUIRE(parts == 1);
+      if (first == last) return;
+      const bool known = kernels::with_record<kernels::linear::int8_records>(
+          linear_kernel_, [&]<KernelRecord K>() {
+            kernels::linear::run_int8<K>(first_channel_, last_channel, in_c, out_c, in.q.data(),
+                                         in.zero_point, packed.data(), stage, out.data());
+          });
+      REQUIRE(known);
+    } else if (op_ == Int8Op::pointwise) {
+      const bool known = kernels::with_record<kernels::pointwise::int8_records>(
+          pointwise_kernel_, [&]<KernelRecord K>() {
+            kernels::pointwise::run_int8<K>(first, last, first_channel_, last_channel, in_c, out_c,
+                                            in.q.data(), in.zero_point, packed.data(), stage,
+                                            out.data());
+          });
+      REQUIRE(known);
     } else if (op_ == Int8Op::depthwise) {
-      kernels::depthwise::reference_int8(g, in.q.data(), in.zero_point, packed.data(), stage,
-                                         out.data(), first, last);
+      const bool known = kernels::with_record<kernels::depthwise::int8_records>(
+          depthwise_kernel_, [&]<KernelRecord K>() {
+            kernels::depthwise::run_int8<K>(g, in.q.data(), in.zero_point, packed.data(), stage,
+                                            out.data(), first, last);
+          });
+      REQUIRE(known);
     } else {
-      kernels::conv::reference_int8(g, in.q.data(), in.zero_point, packed.data(), stage, out.data(),
-                                    first, last);
+      const bool known =
+          kernels::with_record<kernels::conv::int8_records>(conv_kernel_, [&]<KernelRecord K>() {
+            kernels::conv::run_int8<K>(g, in.q.data(), in.zero_point, packed.data(), stage,
+                                       out.data(), first, last);
+          });
+      REQUIRE(known);
     }
   };
   // Outside a block of channels and past the end the kernel leaves the fill (a value the

@@ -25,10 +25,10 @@
 #include "joule/core/leaf.hpp"
 #include "joule/core/precision.hpp"
 #include "joule/core/target.hpp"
-#include "joule/kernels/conv/int8_reference.hpp"
-#include "joule/kernels/depthwise/int8_reference.hpp"
+#include "joule/kernels/conv/int8_dispatch.hpp"
+#include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/kernel_record.hpp"
-#include "joule/kernels/pointwise/int8_reference.hpp"
+#include "joule/kernels/pointwise/int8_dispatch.hpp"
 #include "joule/layers/conv_layer.hpp"
 #include "joule/quant/int8.hpp"
 #include "joule/quant/output_stage.hpp"
@@ -148,12 +148,11 @@ struct QuantizedConv : ConvInfo<Spec, In> {
       .elementwise = stage::ops * output::size,
   };
 
-  static constexpr kernels::KernelRecord kernel_record{
-      .dtype = DType::i8,
-      .op = Spec::conv_kind == ConvKind::pointwise   ? kernels::KernelOp::pointwise
-            : Spec::conv_kind == ConvKind::depthwise ? kernels::KernelOp::dwconv
-                                                     : kernels::KernelOp::conv,
-      .impl = kernels::KernelImpl::reference};
+  /// The target's int8 kernel of the convolution's kind (kernels/<op>/int8_dispatch.hpp).
+  static constexpr kernels::KernelRecord kernel_record =
+      Spec::conv_kind == ConvKind::pointwise   ? kernels::pointwise::choose_int8()
+      : Spec::conv_kind == ConvKind::depthwise ? kernels::depthwise::choose_int8()
+                                               : kernels::conv::choose_int8();
 
   /// PyTorch's OIHW int8 weights into joule's layout (as pack_conv_weights lays out floats).
   static void pack(const PackSources& sources, std::byte* storage) {
@@ -181,17 +180,18 @@ struct QuantizedConv : ConvInfo<Spec, In> {
     const std::int32_t zero_point = stage::header(storage + stage_offset).input_zero_point;
     if constexpr (Spec::conv_kind == ConvKind::pointwise) {
       parallel_ranges(context, In::pixels, 64, [&](std::size_t first, std::size_t last) {
-        kernels::pointwise::reference_int8(first, last, 0, out_channels, In::channels, out_channels,
-                                           in, zero_point, weights, out_stage, out);
+        kernels::pointwise::run_int8<kernel_record>(first, last, 0, out_channels, In::channels,
+                                                    out_channels, in, zero_point, weights,
+                                                    out_stage, out);
       });
     } else {
       parallel_ranges(context, output::height, 1, [&](std::size_t first, std::size_t last) {
         if constexpr (Spec::conv_kind == ConvKind::depthwise) {
-          kernels::depthwise::reference_int8(info::geometry, in, zero_point, weights, out_stage,
-                                             out, int(first), int(last));
+          kernels::depthwise::run_int8<kernel_record>(info::geometry, in, zero_point, weights,
+                                                      out_stage, out, int(first), int(last));
         } else {
-          kernels::conv::reference_int8(info::geometry, in, zero_point, weights, out_stage, out,
-                                        int(first), int(last));
+          kernels::conv::run_int8<kernel_record>(info::geometry, in, zero_point, weights, out_stage,
+                                                 out, int(first), int(last));
         }
       });
     }

@@ -20,11 +20,11 @@
 #include "joule/core/leaf.hpp"
 #include "joule/core/target.hpp"
 #include "joule/core/text.hpp"
-#include "joule/kernels/depthwise/int8_reference.hpp"
+#include "joule/kernels/depthwise/int8_dispatch.hpp"
 #include "joule/kernels/elementwise/int8_reference.hpp"
 #include "joule/kernels/fused/inverted_residual.hpp"
 #include "joule/kernels/kernel_record.hpp"
-#include "joule/kernels/pointwise/int8_reference.hpp"
+#include "joule/kernels/pointwise/int8_dispatch.hpp"
 #include "joule/layers/fused_inverted_residual.hpp"
 #include "joule/quant/add.hpp"
 #include "joule/quant/conv.hpp"
@@ -145,10 +145,16 @@ struct QuantizedFusedInvertedResidual
           (ResidualAdd ? kernels::elementwise::add_int8_ops : ElementwiseOps{}) * output::size,
   };
 
+  /// The expansion and projection run the target's int8 pointwise kernel, the depthwise
+  /// convolution its int8 depthwise kernel: SIMD when they are.
+  static constexpr kernels::KernelRecord pointwise_kernel = kernels::pointwise::choose_int8();
+  static constexpr kernels::KernelRecord depthwise_kernel = kernels::depthwise::choose_int8();
+  static_assert(pointwise_kernel.impl == depthwise_kernel.impl,
+                "joule: the fused int8 block's record names one implementation for both");
   static constexpr kernels::KernelRecord kernel_record{
       .dtype = DType::i8,
       .op = kernels::KernelOp::mbconv_fused,
-      .impl = kernels::KernelImpl::reference,
+      .impl = pointwise_kernel.impl,
       .kernel = static_cast<std::uint8_t>(shape.depthwise.kernel_width),
       .stride = static_cast<std::uint8_t>(shape.depthwise.stride_width),
       .expand = expand,
@@ -232,15 +238,15 @@ struct QuantizedFusedInvertedResidual
     void expand(std::size_t pixels, const std::int8_t* in, std::int8_t* out) const {
       if constexpr (!std::is_same_v<Expand, joule::detail::NoLayer>) {
         const std::byte* at = storage + expand_offset;
-        kernels::pointwise::reference_int8(0, pixels, 0, shape.depthwise.in_channels,
-                                           shape.in_channels, shape.depthwise.in_channels, in,
-                                           input_zero_point<Expand>(at), weights<Expand>(at),
-                                           Expand::stage::stage(at + Expand::stage_offset), out);
+        kernels::pointwise::run_int8<pointwise_kernel>(
+            0, pixels, 0, shape.depthwise.in_channels, shape.in_channels,
+            shape.depthwise.in_channels, in, input_zero_point<Expand>(at), weights<Expand>(at),
+            Expand::stage::stage(at + Expand::stage_offset), out);
       }
     }
     void depthwise_row(const std::int8_t* const* rows, std::int8_t* out_row) const {
       const std::byte* at = storage + depthwise_offset;
-      kernels::depthwise::reference_row_int8(
+      kernels::depthwise::run_row_int8<depthwise_kernel>(
           shape.depthwise, rows, input_zero_point<Depthwise>(at), weights<Depthwise>(at),
           Depthwise::stage::stage(at + Depthwise::stage_offset), out_row);
     }
@@ -249,7 +255,7 @@ struct QuantizedFusedInvertedResidual
       if constexpr (!std::is_same_v<Project, joule::detail::NoLayer>) {
         const std::byte* at = storage + project_offset;
         std::int8_t* target = residual ? tile : out;
-        kernels::pointwise::reference_int8(
+        kernels::pointwise::run_int8<pointwise_kernel>(
             0, pixels, 0, shape.out_channels, shape.depthwise.in_channels, shape.out_channels, in,
             input_zero_point<Project>(at), weights<Project>(at),
             Project::stage::stage(at + Project::stage_offset), target);

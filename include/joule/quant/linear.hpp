@@ -15,7 +15,7 @@
 #include "joule/core/leaf.hpp"
 #include "joule/core/target.hpp"
 #include "joule/kernels/kernel_record.hpp"
-#include "joule/kernels/pointwise/int8_reference.hpp"
+#include "joule/kernels/linear/int8_dispatch.hpp"
 #include "joule/layers/linear.hpp"
 #include "joule/quant/conv.hpp"
 #include "joule/quant/int8.hpp"
@@ -56,8 +56,8 @@ struct QuantizedLinear : LinearInfo<Spec, In> {
       .elementwise = stage::ops * output::size,
   };
 
-  static constexpr kernels::KernelRecord kernel_record{
-      .dtype = DType::i8, .op = kernels::KernelOp::linear, .impl = kernels::KernelImpl::reference};
+  /// The target's int8 linear kernel (kernels/linear/int8_dispatch.hpp).
+  static constexpr kernels::KernelRecord kernel_record = kernels::linear::choose_int8();
 
   static void pack(const PackSources& sources, std::byte* storage) {
     pack_linear_matrix(In::pixels, In::channels, out_features,
@@ -86,8 +86,8 @@ struct QuantizedLinear : LinearInfo<Spec, In> {
       const int first_output = static_cast<int>(first) * kernels::gemm::panel_width;
       const int last_output =
           std::min(out_features, static_cast<int>(last) * kernels::gemm::panel_width);
-      kernels::pointwise::reference_int8(0, 1, first_output, last_output, in_features, out_features,
-                                         in, zero_point, weights, out_stage, out);
+      kernels::linear::run_int8<kernel_record>(first_output, last_output, in_features, out_features,
+                                               in, zero_point, weights, out_stage, out);
     });
   }
 };

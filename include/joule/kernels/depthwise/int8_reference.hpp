@@ -38,12 +38,12 @@ namespace joule::inline JOULE_TARGET::kernels::depthwise {
   }
 }
 
-/// Output rows [first_row, last_row).
-[[gnu::noinline]] inline void reference_int8(const ConvGeometry& g, const std::int8_t* input,
-                                             std::int32_t input_zero_point,
-                                             const std::int8_t* weights,
-                                             const Int8Output& out_stage, std::int8_t* output,
-                                             int first_row, int last_row) {
+/// Output rows [first_row, last_row), each by row_kernel (reference_row_int8 or a kernel with its
+/// signature) on the input rows under it.
+template <class RowKernel>
+void rows_int8(RowKernel row_kernel, const ConvGeometry& g, const std::int8_t* input,
+               std::int32_t input_zero_point, const std::int8_t* weights,
+               const Int8Output& out_stage, std::int8_t* output, int first_row, int last_row) {
   constexpr int max_kernel = 7;
   const std::size_t in_row = static_cast<std::size_t>(g.in_width) * g.in_channels;
   const std::size_t out_row = static_cast<std::size_t>(g.out_width) * g.in_channels;
@@ -54,9 +54,19 @@ namespace joule::inline JOULE_TARGET::kernels::depthwise {
       rows[ky] =
           iy < 0 || iy >= g.in_height ? nullptr : input + static_cast<std::size_t>(iy) * in_row;
     }
-    reference_row_int8(g, rows, input_zero_point, weights, out_stage,
-                       output + static_cast<std::size_t>(oy) * out_row);
+    row_kernel(g, rows, input_zero_point, weights, out_stage,
+               output + static_cast<std::size_t>(oy) * out_row);
   }
+}
+
+/// Output rows [first_row, last_row).
+[[gnu::noinline]] inline void reference_int8(const ConvGeometry& g, const std::int8_t* input,
+                                             std::int32_t input_zero_point,
+                                             const std::int8_t* weights,
+                                             const Int8Output& out_stage, std::int8_t* output,
+                                             int first_row, int last_row) {
+  rows_int8(&reference_row_int8, g, input, input_zero_point, weights, out_stage, output, first_row,
+            last_row);
 }
 
 }  // namespace joule::inline JOULE_TARGET::kernels::depthwise
