@@ -309,6 +309,8 @@ class ProgramTest(unittest.TestCase):
         self.assertIn("using Net = joule::Network<joule::Shape<12, 10, 3>,", cpp)
         self.assertIn('joule::Named<"stem", joule::Conv2d<8, 3, 2, joule::ReLU>>,', cpp)
         self.assertIn("namespace mine {", cpp)
+        # Written one layer per line for people to read: clang-format is kept off it.
+        self.assertTrue(cpp.startswith("// clang-format off\n") and cpp.endswith("// clang-format on\n"))
         # The weights beside the header: the module's state dict under its own names.
         tensors, metadata = safetensors_file.load_torch(os.path.join(self.dir, "net.safetensors"))
         self.assertEqual(sorted(tensors), sorted(["stem.0.weight", "stem.1.weight", "stem.1.bias",

@@ -28,9 +28,9 @@ joule_require_packages() {
   fi
 }
 
-joule_build_packages=(cmake make g++ git libxsimd-dev)
+joule_build_packages=(cmake make g++ git libxsimd-dev zlib1g-dev)
 joule_test_packages=(clang libclang-rt-14-dev catch2 libbenchmark-dev nlohmann-json3-dev libcli11-dev
   python3-torch python3-torchvision python3-numpy libxnnpack-dev libpthreadpool-dev libeigen3-dev
   gcc-arm-none-eabi libstdc++-arm-none-eabi-newlib libnewlib-arm-none-eabi qemu-system-arm
   g++-aarch64-linux-gnu g++-riscv64-linux-gnu qemu-user
-  clang-format time pkg-config debhelper dpkg-dev)
+  clang-format time pkg-config debhelper dpkg-dev dataset-fashion-mnist)

@@ -14,6 +14,11 @@
 //             [--percentile P]
 //   joule compare MODEL --weights W.safetensors --input X.npy (--calibration DIR_OR_NPY |
 //   --quantized Q)
+//   joule eval MODEL --dataset DIR [--split test|train] [--limit N] [--json] [--threads N]
+//             [--precision int8 [--calibration DIR_OR_NPY]] [--weights W]
+//
+// --weights may be left out for the models that ship trained weights (fashion_teacher,
+// fashion_student): theirs are compiled in, int8 ones too where the model has them.
 //
 // Exit status: 0 on success, 2 on a usage error, 1 on any other error, always with a one-line
 // message on stderr. Nothing a file contains may crash it.
@@ -37,6 +42,7 @@
 
 #include "energy_bench.hpp"
 #include "energy_table.hpp"
+#include "idx_dataset.hpp"
 #include "joule/io/npy.hpp"
 #include "joule/io/tensor_store_file.hpp"
 #include "model.hpp"
@@ -132,15 +138,52 @@ void note_unused(const io::SafetensorsFile& file, const std::string& model_name,
                path.c_str(), model_name.c_str(), names.c_str());
 }
 
-void load_weights(Model& model, const std::string& model_name, const std::string& path) {
-  io::SafetensorsFile file = open_weights(path);
-  if (is_quantized(file) && model.precision() != DType::i8) {
-    throw Failure{exit_failure,
-                  path + " holds int8 weights (joule quantize); run it with --precision int8"};
+/// Weights to bind: a file given with --weights, or the ones the model ships with; `label` names
+/// them in messages (the path, or the shipped file's place in the repository).
+struct WeightsFile {
+  io::SafetensorsFile file;
+  std::string label;
+};
+
+/// The shipped weights for int8 (if the model has int8 ones) or float.
+const std::optional<ShippedWeights>& shipped_weights(const ZooEntry& entry, bool int8) {
+  return int8 && entry.shipped_int8 ? entry.shipped_int8 : entry.shipped_float;
+}
+
+/// The weights a command binds when it is given `weights` (a path, or empty): that file; else the
+/// model's shipped weights (int8 ones when `int8` and the model has them, else float ones); else
+/// none (deterministic weights, where the command allows them).
+std::optional<WeightsFile> choose_weights(const ZooEntry& entry, const std::string& weights,
+                                          bool int8) {
+  if (!weights.empty()) return WeightsFile{open_weights(weights), weights};
+  const std::optional<ShippedWeights>& shipped = shipped_weights(entry, int8);
+  if (!shipped) return std::nullopt;
+  WeightsFile chosen;
+  chosen.label = std::string(shipped->source) + " (compiled into joule)";
+  std::vector<unsigned char> bytes(shipped->bytes.begin(), shipped->bytes.end());
+  if (Status s = io::SafetensorsFile::parse(std::move(bytes), chosen.file); !s.ok())
+    throw Failure{exit_failure, chosen.label + ": " + std::string(s.message())};
+  return chosen;
+}
+
+/// A command that needs trained weights has them: a file given, or the model's shipped ones.
+void require_weights(const ZooEntry& entry, const std::string& weights) {
+  if (weights.empty() && !entry.shipped_float) {
+    throw Failure{exit_usage, entry.name +
+                                  " ships no trained weights: give --weights "
+                                  "W.safetensors (the models that ship them: fashion_*)"};
   }
-  if (Status s = model.bind(file, bind_options(file)); !s.ok())
-    throw Failure{exit_failure, path + ": " + std::string(s.message())};
-  note_unused(file, model_name, path);
+}
+
+void load_weights(Model& model, const std::string& model_name, WeightsFile& weights) {
+  if (is_quantized(weights.file) && model.precision() != DType::i8) {
+    throw Failure{
+        exit_failure,
+        weights.label + " holds int8 weights (joule quantize); run it with --precision int8"};
+  }
+  if (Status s = model.bind(weights.file, bind_options(weights.file)); !s.ok())
+    throw Failure{exit_failure, weights.label + ": " + std::string(s.message())};
+  note_unused(weights.file, model_name, weights.label);
 }
 
 /// Calibration inputs: every .npy of a directory (each (H, W, C), (1, H, W, C) or (N, H, W, C)),
@@ -209,25 +252,21 @@ std::vector<std::vector<float>> random_calibration(Extent in, std::size_t count)
   return inputs;
 }
 
-/// The int8 tensors of a model from float weights (a file, or deterministic when empty) and a
-/// calibration (a path, or random inputs when empty), with a progress line on stderr.
-io::TensorStore quantize(const ZooEntry& entry, const std::string& weights,
+/// The int8 tensors of a model from float weights (deterministic when none) and a calibration (a
+/// path, or random inputs when empty), with a progress line on stderr.
+io::TensorStore quantize(const ZooEntry& entry, std::optional<WeightsFile>& weights,
                          const PrecisionOptions& p) {
   const auto probe = entry.make();
   const std::vector<std::vector<float>> inputs =
       p.calibration.empty() ? random_calibration(probe->input(), 4)
                             : load_calibration(p.calibration, probe->input(), entry.name);
-  std::optional<io::SafetensorsFile> file;
-  if (!weights.empty()) {
-    file = open_weights(weights);
-    if (is_quantized(*file)) {
-      throw Failure{exit_usage, weights +
-                                    " holds int8 weights already; give float weights to quantize, "
-                                    "or leave out --calibration"};
-    }
+  if (weights && is_quantized(weights->file)) {
+    throw Failure{exit_usage, weights->label +
+                                  " holds int8 weights already; give float weights to quantize, "
+                                  "or leave out --calibration"};
   }
   QuantizeRequest request;
-  request.float_weights = file ? &*file : nullptr;
+  request.float_weights = weights ? &weights->file : nullptr;
   for (const auto& input : inputs) request.inputs.push_back(input.data());
   request.options.percentile = p.percentile;
   const bool terminal = isatty(fileno(stderr)) != 0;
@@ -238,50 +277,52 @@ io::TensorStore quantize(const ZooEntry& entry, const std::string& weights,
   io::TensorStore store;
   if (Status s = entry.quantize(request, store); !s.ok()) {
     throw Failure{exit_failure,
-                  (weights.empty() ? std::string() : weights + ": ") + std::string(s.message())};
+                  (weights ? weights->label + ": " : std::string()) + std::string(s.message())};
   }
-  if (file) note_unused(*file, entry.name, weights);
+  if (weights) note_unused(weights->file, entry.name, weights->label);
   return store;
 }
 
 /// The model in the precision asked for, its weights bound: from a file (float, or int8 already
-/// quantized), or deterministic ones when `weights` is empty; int8 from float weights calibrates.
+/// quantized), else the model's shipped weights, else deterministic ones; int8 from float weights
+/// calibrates (a --calibration with no --weights quantizes the shipped float weights).
 /// `int8_edges`: the int8 network that takes and gives int8 tensors.
 std::unique_ptr<Model> prepare(const ZooEntry& entry, const std::string& weights,
                                const PrecisionOptions& p, bool random_calibration_allowed,
                                bool int8_edges = false) {
   check_precision(p);
+  std::optional<WeightsFile> chosen =
+      choose_weights(entry, weights, p.int8() && p.calibration.empty());
   if (!p.int8()) {
     auto model = entry.make();
-    if (weights.empty()) {
+    if (!chosen) {
       if (Status s = model->randomize(1); !s.ok())
         throw Failure{exit_failure, std::string(s.message())};
     } else {
-      load_weights(*model, entry.name, weights);
+      load_weights(*model, entry.name, *chosen);
     }
     return model;
   }
   auto model = int8_edges ? entry.make_int8_edges() : entry.make_int8();
-  if (!weights.empty()) {
-    io::SafetensorsFile file = open_weights(weights);
-    if (is_quantized(file)) {
+  if (chosen) {
+    if (is_quantized(chosen->file)) {
       if (!p.calibration.empty())
         throw Failure{
             exit_usage,
-            weights +
+            chosen->label +
                 " is quantized already (int8 weights and parameters): leave out --calibration"};
-      if (Status s = model->bind(file, bind_options(file)); !s.ok())
-        throw Failure{exit_failure, weights + ": " + std::string(s.message())};
-      note_unused(file, entry.name, weights);
+      if (Status s = model->bind(chosen->file, bind_options(chosen->file)); !s.ok())
+        throw Failure{exit_failure, chosen->label + ": " + std::string(s.message())};
+      note_unused(chosen->file, entry.name, chosen->label);
       return model;
     }
     if (p.calibration.empty() && !random_calibration_allowed) {
-      throw Failure{exit_usage, weights +
+      throw Failure{exit_usage, chosen->label +
                                     " holds float weights: int8 needs --calibration DIR_OR_NPY, or "
                                     "a file from joule quantize"};
     }
   }
-  const io::TensorStore store = quantize(entry, weights, p);
+  const io::TensorStore store = quantize(entry, chosen, p);
   if (Status s = model->bind(store, BindOptions{}); !s.ok())
     throw Failure{exit_failure, std::string(s.message())};
   return model;
@@ -503,6 +544,7 @@ int command_run(const std::string& name, const std::string& weights, const std::
                 const std::string& output_path, int threads, const PrecisionOptions& p) {
   check_threads(threads);
   const ZooEntry& entry = find_model(name);
+  require_weights(entry, weights);
   const Extent in = entry.make()->input();
   // The input first: it is small, and a wrong one should not wait for the weights to load.
   std::size_t batch = 0;
@@ -624,11 +666,14 @@ int command_header(const std::string& name, const std::string& weights,
                    const PrecisionOptions& p) {
   if (identifier.empty()) identifier = default_identifier(name);
   if (!io::is_identifier(identifier)) throw Failure{exit_usage, "--name '" + identifier + "' is not a C++ identifier"};
-  const auto model = prepare(find_model(name), weights, p, false);
+  const ZooEntry& entry = find_model(name);
+  require_weights(entry, weights);
+  const auto model = prepare(entry, weights, p, false);
   std::ofstream out(output_path, std::ios::binary);
   if (!out) throw Failure{exit_failure, "cannot write " + output_path};
   const std::string description =
-      "joule header " + name + (p.int8() ? " --precision int8" : "") + " from " + weights;
+      "joule header " + name + (p.int8() ? " --precision int8" : "") + " from " +
+      (weights.empty() ? std::string(entry.shipped_float->source) : weights);
   if (Status s = model->write_header(out, identifier, description); !s.ok()) {
     throw Failure{exit_failure, std::string(s.message())};
   }
@@ -644,7 +689,9 @@ int command_quantize(const std::string& name, const std::string& weights,
   check_precision(p);
   if (p.calibration.empty()) throw Failure{exit_usage, "quantize needs --calibration DIR_OR_NPY"};
   const ZooEntry& entry = find_model(name);
-  const io::TensorStore store = quantize(entry, weights, p);
+  require_weights(entry, weights);
+  std::optional<WeightsFile> chosen = choose_weights(entry, weights, false);
+  const io::TensorStore store = quantize(entry, chosen, p);
   // Checked as `joule run` will bind it.
   if (Status s = entry.make_int8()->bind(store, BindOptions{}); !s.ok())
     throw Failure{exit_failure, std::string(s.message())};
@@ -652,7 +699,7 @@ int command_quantize(const std::string& name, const std::string& weights,
       {"format", "pt"},
       {"joule.model", name},
       {"joule.quantized", "int8"},
-      {"joule.source", "joule quantize from " + weights},
+      {"joule.source", "joule quantize from " + chosen->label},
       {"joule.calibration",
        p.calibration +
            (p.percentile < 100.0 ? ", percentile " + std::to_string(p.percentile) : "")}};
@@ -673,6 +720,7 @@ int command_compare(const std::string& name, const std::string& weights,
     throw Failure{exit_usage,
                   "compare needs one of --calibration DIR_OR_NPY and --quantized Q.safetensors"};
   const ZooEntry& entry = find_model(name);
+  require_weights(entry, weights);
   const auto float_model = prepare(entry, weights, PrecisionOptions{}, false);
   const auto int8_model = prepare(entry, quantized.empty() ? weights : quantized, p, false);
   std::size_t batch = 0;
@@ -718,6 +766,91 @@ int command_compare(const std::string& name, const std::string& weights,
   return 0;
 }
 
+/// A classifier's accuracy on a labelled image dataset in IDX files (as MNIST and Fashion-MNIST
+/// ship), each image given as pixel / 255, with its latency and costs beside it.
+int command_eval(const std::string& name, const std::string& weights, const std::string& dataset,
+                 const std::string& split, std::size_t limit, int threads,
+                 const PrecisionOptions& p, bool json) {
+  check_threads(threads);
+  check_precision(p);
+  if (split != "test" && split != "train")
+    throw Failure{exit_usage, "--split must be test or train, not '" + split + "'"};
+  const ZooEntry& entry = find_model(name);
+  require_weights(entry, weights);
+  const Extent in = entry.make()->input();
+  const std::size_t classes = entry.make()->output().size();
+  IdxDataset data;
+  if (std::string error = read_idx_dataset(dataset, split, data); !error.empty())
+    throw Failure{exit_failure, error};
+  if (data.height != static_cast<std::size_t>(in.height) ||
+      data.width != static_cast<std::size_t>(in.width) || in.channels != 1) {
+    throw Failure{exit_failure, dataset + ": the images are " + std::to_string(data.height) + "x" +
+                                    std::to_string(data.width) + " grayscale, " + name + " takes " +
+                                    extent_text(in)};
+  }
+  const auto top_label = std::max_element(data.labels.begin(), data.labels.end());
+  if (top_label != data.labels.end() && *top_label >= classes) {
+    throw Failure{exit_failure, dataset + ": label " + std::to_string(*top_label) + " at image " +
+                                    std::to_string(top_label - data.labels.begin()) + ", " + name +
+                                    " has " + std::to_string(classes) + " classes"};
+  }
+  const auto model = prepare(entry, weights, p, false);
+  model->set_threads(threads);
+  const std::size_t images = limit > 0 ? std::min(limit, data.count) : data.count;
+  std::vector<float> input(in.size()), logits(classes);
+  std::vector<double> ms;
+  std::size_t correct = 0;
+  for (std::size_t i = 0; i < images; ++i) {
+    const std::uint8_t* pixels = data.images.data() + i * in.size();
+    for (std::size_t k = 0; k < in.size(); ++k) input[k] = static_cast<float>(pixels[k]) / 255.0f;
+    const auto start = std::chrono::steady_clock::now();
+    model->run(input.data(), logits.data());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                     .count());
+    const auto predicted = std::max_element(logits.begin(), logits.end()) - logits.begin();
+    correct += static_cast<std::size_t>(predicted) == data.labels[i];
+  }
+  std::sort(ms.begin(), ms.end());
+  const double median_ms = ms.empty() ? 0.0 : ms[ms.size() / 2];
+  const double accuracy =
+      images ? 100.0 * static_cast<double>(correct) / static_cast<double>(images) : 0.0;
+  const std::string source =
+      weights.empty()
+          ? std::string(shipped_weights(entry, p.int8() && p.calibration.empty())->source)
+          : weights;
+  const Cost cost = model->cost();
+  const double energy_uj = model->energy(energy::horowitz_45nm).total_uj();
+  if (json) {
+    const nlohmann::json result = {
+        {"model", name},
+        {"precision", p.precision},
+        {"weights", source},
+        {"dataset", dataset},
+        {"split", split},
+        {"images", images},
+        {"correct", correct},
+        {"accuracy", accuracy},
+        {"median_ms", median_ms},
+        {"threads", threads},
+        {"params", cost.params},
+        {"macs", cost.macs},
+        {"weight_bytes", model->weight_bytes()},
+        {"arena_bytes", model->arena_bytes()},
+        {"energy_uj", {{"total", energy_uj}, {"method", "estimate"}, {"table", "horowitz_45nm"}}}};
+    std::printf("%s\n", result.dump().c_str());
+    return 0;
+  }
+  std::printf("%s (%s, weights %s): accuracy %.2f%% (%zu of %zu %s images)\n", name.c_str(),
+              p.precision.c_str(), source.c_str(), accuracy, correct, images, split.c_str());
+  std::printf(
+      "latency %.3f ms per image (median, %d thread%s); params %llu, MACs %llu, weights "
+      "%zu B, arena %zu B; estimated energy %.2f uJ per image (horowitz_45nm)\n",
+      median_ms, threads, threads == 1 ? "" : "s", static_cast<unsigned long long>(cost.params),
+      static_cast<unsigned long long>(cost.macs), model->weight_bytes(), model->arena_bytes(),
+      energy_uj);
+  return 0;
+}
+
 int run_command_line(int argc, char** argv) {
   CLI::App app{
       "joule: the model zoo of the joule library: costs, inference, timing, weights headers, int8",
@@ -752,8 +885,8 @@ int run_command_line(int argc, char** argv) {
   CLI::App* run = app.add_subcommand("run", "run a model on an input with weights from a safetensors file");
   run->add_option("model", model, "model name")->required();
   run->add_option("--weights", weights,
-                  "safetensors: torchvision state_dict names, or int8 from joule quantize")
-      ->required();
+                  "safetensors: torchvision state_dict names, or int8 from joule quantize "
+                  "(default: the model's own, for the models that ship weights)");
   run->add_option("--input", input,
                   "float32 .npy, NHWC (1,H,W,3), (H,W,3) or a batch (N,H,W,3), finite values; "
                   "with --precision int8 also int8 (int8 in and out)")
@@ -781,16 +914,18 @@ int run_command_line(int argc, char** argv) {
   add_precision(bench, true);
   CLI::App* header = app.add_subcommand("header", "write a model's folded, packed weights as a C++ header");
   header->add_option("model", model, "model name")->required();
-  header
-      ->add_option("--weights", weights, "safetensors with torchvision state_dict names (or int8)")
-      ->required();
+  header->add_option("--weights", weights,
+                     "safetensors with torchvision state_dict names (or int8; default: the "
+                     "model's own, for the models that ship weights)");
   header->add_option("--output", output, "header file to write")->required();
   header->add_option("--name", name, "C++ identifier of the array (default: <model>_weights)");
   add_precision(header, true);
   CLI::App* quantize_command =
       app.add_subcommand("quantize", "calibrate a model and write its int8 weights");
   quantize_command->add_option("model", model, "model name")->required();
-  quantize_command->add_option("--weights", weights, "float safetensors weights")->required();
+  quantize_command->add_option(
+      "--weights", weights,
+      "float safetensors weights (default: the model's own, if it ships them)");
   quantize_command
       ->add_option("--calibration", precision.calibration,
                    "a directory of .npy inputs or one (N,H,W,C) .npy")
@@ -803,7 +938,8 @@ int run_command_line(int argc, char** argv) {
   CLI::App* compare =
       app.add_subcommand("compare", "per layer, the int8 network's output against the float one's");
   compare->add_option("model", model, "model name")->required();
-  compare->add_option("--weights", weights, "float safetensors weights")->required();
+  compare->add_option("--weights", weights,
+                      "float safetensors weights (default: the model's own, if it ships them)");
   compare->add_option("--input", input, "float32 .npy, one input")->required();
   compare->add_option("--quantized", quantized,
                       "int8 weights from joule quantize or tools/export.py --quantized");
@@ -813,6 +949,20 @@ int run_command_line(int argc, char** argv) {
   compare->add_option("--precision", precision.precision,
                       "int8 (the only precision compared with fp32)");
   compare->add_flag("--json", json, "one JSON object instead of the table");
+  std::string dataset, split = "test";
+  std::size_t limit = 0;
+  CLI::App* eval = app.add_subcommand(
+      "eval", "accuracy on a labelled image dataset (IDX files, as Fashion-MNIST ships)");
+  eval->add_option("model", model, "model name")->required();
+  eval->add_option("--dataset", dataset,
+                   "directory of the IDX files (t10k-images-idx3-ubyte[.gz] and its labels)")
+      ->required();
+  eval->add_option("--split", split, "test (default) or train");
+  eval->add_option("--limit", limit, "the first N images only (default: all)");
+  eval->add_option("--weights", weights, "safetensors weights (default: the model's own)");
+  eval->add_option("--threads", threads, "worker threads");
+  eval->add_flag("--json", json, "one JSON object instead of two lines");
+  add_precision(eval, true);
 
   try {
     app.parse(argc, argv);
@@ -838,6 +988,8 @@ int run_command_line(int argc, char** argv) {
     if (app.got_subcommand("header"))
       return command_header(model, weights, output, name, precision);
     if (app.got_subcommand("quantize")) return command_quantize(model, weights, output, precision);
+    if (app.got_subcommand("eval"))
+      return command_eval(model, weights, dataset, split, limit, threads, precision, json);
     if (app.got_subcommand("compare")) {
       if (precision.precision == "f32") precision.precision = "int8";
       return command_compare(model, weights, input, quantized, precision, json);

@@ -317,26 +317,41 @@ Status quantize_model(QuantizeRequest& request, io::TensorStore& out) {
                                : quant::quantize_weights<Net>(deterministic, params, out);
 }
 
+/// Weights a model carries inside the command (a safetensors file's bytes, compiled in), used
+/// when no --weights is given; `source` says where in the repository they come from.
+struct ShippedWeights {
+  std::span<const unsigned char> bytes;
+  std::string_view source;
+};
+
 struct ZooEntry {
   std::string name;
   std::function<std::unique_ptr<Model>()> make;
   std::function<std::unique_ptr<Model>()> make_int8;
   std::function<std::unique_ptr<Model>()> make_int8_edges;
   std::function<Status(QuantizeRequest&, io::TensorStore&)> quantize;
+  /// Trained weights of the models that have them (the Fashion-MNIST networks): float, and int8
+  /// from joule quantize.
+  std::optional<ShippedWeights> shipped_float;
+  std::optional<ShippedWeights> shipped_int8;
 };
 
 template <class Net>
 ZooEntry zoo_entry(std::string name) {
-  return ZooEntry{
-      std::move(name), [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); },
-      [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<quant::Quantized<Net>>>()); },
-      [] {
-        using Q8 = quant::Quantized<Net, quant::Edges::int8>;
-        return std::unique_ptr<Model>(std::make_unique<ZooModel<Q8>>());
-      },
-      [](QuantizeRequest& request, io::TensorStore& out) {
-        return quantize_model<Net>(request, out);
-      }};
+  ZooEntry entry;
+  entry.name = std::move(name);
+  entry.make = [] { return std::unique_ptr<Model>(std::make_unique<ZooModel<Net>>()); };
+  entry.make_int8 = [] {
+    return std::unique_ptr<Model>(std::make_unique<ZooModel<quant::Quantized<Net>>>());
+  };
+  entry.make_int8_edges = [] {
+    using Q8 = quant::Quantized<Net, quant::Edges::int8>;
+    return std::unique_ptr<Model>(std::make_unique<ZooModel<Q8>>());
+  };
+  entry.quantize = [](QuantizeRequest& request, io::TensorStore& out) {
+    return quantize_model<Net>(request, out);
+  };
+  return entry;
 }
 
 /// An X of the zoo registry (joule/models/registry.hpp), expanded where `zoo` is the list to fill.
@@ -346,14 +361,18 @@ ZooEntry zoo_entry(std::string name) {
 void add_mobilenet_v1(std::vector<ZooEntry>& zoo);
 void add_mobilenet_v2_v3(std::vector<ZooEntry>& zoo);
 void add_efficientnet(std::vector<ZooEntry>& zoo);
+/// The Fashion-MNIST teacher and student (examples/fashion), with their trained weights.
+void add_fashion(std::vector<ZooEntry>& zoo);
 
-/// Every model, in the order of the zoo registry (joule/models/registry.hpp).
+/// Every model: the zoo registry's (joule/models/registry.hpp), in its order, then the
+/// Fashion-MNIST networks.
 inline const std::vector<ZooEntry>& zoo() {
   static const std::vector<ZooEntry> entries = [] {
     std::vector<ZooEntry> all;
     add_mobilenet_v1(all);
     add_mobilenet_v2_v3(all);
     add_efficientnet(all);
+    add_fashion(all);
     return all;
   }();
   return entries;
