@@ -31,14 +31,21 @@ BEGIN, END = "<!-- compression table -->", "<!-- end of compression table -->"
 
 
 def cpu_name():
+    """The CPU's model name and the vector instruction sets that decide joule's kernels."""
+    name, flags = None, set()
     try:
         with open("/proc/cpuinfo") as stream:
             for line in stream:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
+                if line.startswith("model name") and name is None:
+                    name = line.split(":", 1)[1].strip()
+                elif line.startswith("flags") and not flags:
+                    flags = set(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return platform.processor() or "unknown CPU"
+    sets = [label for flag, label in (("avx2", "AVX2"), ("fma", "FMA"), ("avx512f", "AVX-512"),
+                                      ("avx512_vnni", "AVX-512 VNNI"), ("avx_vnni", "AVX-VNNI"),
+                                      ("asimddp", "NEON dot product")) if flag in flags]
+    return f"{name or platform.processor() or 'unknown CPU'} ({', '.join(sets) or 'no AVX2'})"
 
 
 def measure(joule, dataset, limit):
