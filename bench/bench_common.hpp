@@ -12,7 +12,10 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstddef>
+#include <random>
 #include <string>
+#include <vector>
 
 namespace joule::bench {
 
@@ -36,6 +39,15 @@ inline void set_int8_counters(benchmark::State& state, double macs, double bytes
   state.counters["bytes"] = bytes;
   state.counters["GOP/s"] =
       benchmark::Counter(2.0 * macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+/// Floats uniform in [-1, 1], deterministic from the seed: the inputs and weights of the rows.
+inline std::vector<float> random_values(std::size_t count, unsigned seed) {
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::vector<float> values(count);
+  for (float& v : values) v = value(engine);
+  return values;
 }
 
 inline std::string shape_name(int height, int width, int channels) {

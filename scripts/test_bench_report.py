@@ -269,19 +269,25 @@ class TargetTest(unittest.TestCase):
         return br.Data({key: br.Record(ms, counters) for key, (ms, counters) in entries.items()}, peak=peak)
 
     def test_pointwise_target(self):
-        met = self.layers({("pointwise", "joule", "a", "s1"): (1.0, {"peak%": 70.0}),
-                           ("pointwise", "joule", "b", "s2"): (1.0, {"peak%": 90.0})})
+        a, b = "mobilenet_v2", "efficientnet_b0"
+        met = self.layers({("pointwise", "joule", a, "s1"): (1.0, {"peak%": 70.0}),
+                           ("pointwise", "joule", b, "s2"): (1.0, {"peak%": 90.0})})
         self.assertEqual(br.pointwise_target(met)[0], br.MET)
-        not_met = self.layers({("pointwise", "joule", "a", "s1"): (1.0, {"peak%": 69.9}),
-                               ("pointwise", "joule", "b", "s2"): (1.0, {"peak%": 90.0})})
+        not_met = self.layers({("pointwise", "joule", a, "s1"): (1.0, {"peak%": 69.9}),
+                               ("pointwise", "joule", b, "s2"): (1.0, {"peak%": 90.0})})
         status, text, _ = br.pointwise_target(not_met)
         self.assertEqual(status, br.NOT_MET)
         self.assertIn("1 of 2 shapes", text)
-        self.assertIn("a s1 at 69.9%", text)
+        self.assertIn(f"{a} s1 at 69.9%", text)
+        # Rows of other models (the Fashion-MNIST student's, beside its sparse rows) are not the target's.
+        other = self.layers({("pointwise", "joule", a, "s1"): (1.0, {"peak%": 80.0}),
+                             ("pointwise", "joule", "fashion_student", "s3"): (1.0, {"peak%": 20.0})})
+        status, text, rows = br.pointwise_target(other)
+        self.assertEqual((status, len(rows)), (br.MET, 1))
         # No peak% counter: from GFLOP/s and the measured peak.
-        derived = self.layers({("pointwise", "joule", "a", "s1"): (1.0, {"GFLOP/s": 80.0})}, peak=100.0)
+        derived = self.layers({("pointwise", "joule", a, "s1"): (1.0, {"GFLOP/s": 80.0})}, peak=100.0)
         self.assertEqual(br.pointwise_target(derived)[0], br.MET)
-        unknown = self.layers({("pointwise", "joule", "a", "s1"): (1.0, {"GFLOP/s": 80.0})})
+        unknown = self.layers({("pointwise", "joule", a, "s1"): (1.0, {"GFLOP/s": 80.0})})
         self.assertEqual(br.pointwise_target(unknown)[0], br.NOT_EVALUATED)
         peers_only = self.layers({("pointwise", "xnnpack", "a", "s1"): (1.0, {"peak%": 90.0})})
         self.assertEqual(br.pointwise_target(peers_only)[0], br.NOT_EVALUATED)

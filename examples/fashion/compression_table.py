@@ -26,6 +26,8 @@ ROWS = (
     ("teacher, fp32", "fashion_teacher", "f32"),
     ("student (distilled), fp32", "fashion_student", "f32"),
     ("student (distilled), int8", "fashion_student", "int8"),
+    ("student pruned (structured, half of each expansion), fp32", "fashion_student_pruned", "f32"),
+    ("student pruned (structured) + int8", "fashion_student_pruned", "int8"),
 )
 BEGIN, END = "<!-- compression table -->", "<!-- end of compression table -->"
 

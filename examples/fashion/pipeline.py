@@ -4,15 +4,18 @@
   pipeline.py --out DIR [--joule PATH] [--quick] [--install] [--seed S] [--trained]
 
 1. trains the teacher (train.py teacher), 2. distills the student from it (train.py student),
-3. exports both with tools/to_cpp.py (a C++ header of the network type and its safetensors
-   weights) and checks that the types are the ones the joule command's zoo holds
-   (examples/fashion/fashion_*.hpp): a changed models.py must regenerate them,
-4. writes a calibration set (the first 512 training images) and quantizes the student with
-   `joule quantize`, 5. evaluates the three networks with `joule eval` on the test set.
+3. prunes half of each expansion's channels from the student and fine-tunes it by distillation
+   (prune.py structured), and, measured in PyTorch only until joule has a sparse layer type, sets
+   70% of its pointwise and linear weights to zero and fine-tunes that (prune.py unstructured), 4. exports the three with tools/to_cpp.py (a C++ header of the network
+   type and its safetensors weights) and checks that the types are the ones the joule command's
+   zoo holds (examples/fashion/fashion_*.hpp): a changed models.py must regenerate them,
+5. writes a calibration set (the first 512 training images) and quantizes both students with
+   `joule quantize`, 6. evaluates the five networks with `joule eval` on the test set.
 --install copies the weights and training logs into examples/fashion/weights/, where the joule
 command takes them from at its next build. --quick trains one epoch on 2,000 images and
 evaluates 500 test images: the pipeline's proof in CI, not a trained network. --trained takes
-DIR/teacher.pt and DIR/student.pt (and their logs) from an earlier run and starts at step 3.
+DIR/teacher.pt, DIR/student.pt and DIR/student_pruned.pt (and their logs) from an earlier run and
+starts at step 4.
 """
 
 import json
@@ -31,7 +34,9 @@ import fashion_data  # noqa: E402
 import tool_cli  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
-NETWORKS = {"teacher": "FashionTeacher", "student": "FashionStudent"}
+NETWORKS = {"teacher": "FashionTeacher", "student": "FashionStudent",
+            "student_pruned": "FashionStudentPruned"}
+STUDENTS = ("student", "student_pruned")  # the networks quantized
 CALIBRATION_IMAGES = 512
 
 
@@ -90,32 +95,45 @@ def main(argv=None):
         step("1. the teacher")
         seconds["teacher"] = run([PYTHON, os.path.join(HERE, "train.py"), "teacher"] + common)
         step("2. the student, distilled from the teacher")
-        seconds["student"] = run([PYTHON, os.path.join(HERE, "train.py"), "student", "--teacher",
-                                  os.path.join(args.out, "teacher.pt")] + common)
-    step("3. both exported to C++ (tools/to_cpp.py)")
+        teacher = ["--teacher", os.path.join(args.out, "teacher.pt")]
+        seconds["student"] = run([PYTHON, os.path.join(HERE, "train.py"), "student"] + teacher + common)
+        step("3. the student pruned (half of each expansion) and fine-tuned")
+        seconds["student_pruned"] = run([PYTHON, os.path.join(HERE, "prune.py"), "structured",
+                                         "--student", os.path.join(args.out, "student.pt")]
+                                        + teacher + common)
+        # Unstructured pruning is measured in PyTorch only: joule has the sparse kernel
+        # (kernels/sparse/) but no sparse layer type yet to export it to.
+        step("3b. the student with 70% of its pointwise and linear weights zero (PyTorch only)")
+        seconds["student_sparse"] = run([PYTHON, os.path.join(HERE, "prune.py"), "unstructured",
+                                         "--student", os.path.join(args.out, "student.pt")]
+                                        + teacher + common)
+    step("4. all three exported to C++ (tools/to_cpp.py)")
     for network in NETWORKS:
         export(network, args.out)
 
-    step("4. the student in int8 (joule quantize)")
+    step("5. the students in int8 (joule quantize)")
     images, _ = fashion_data.load("train", args.dataset)
     calibration = os.path.join(args.out, "calibration.npy")
     np.save(calibration, (images[:CALIBRATION_IMAGES, :, :, None] / np.float32(255.0)).astype(np.float32))
-    student_int8 = os.path.join(args.out, "student_int8.safetensors")
-    # Run where the files are, so that the int8 file's metadata names them without a directory.
-    quantized = subprocess.run([joule, "quantize", "fashion_student", "--weights", "student.safetensors",
-                                "--calibration", "calibration.npy", "--output", "student_int8.safetensors"],
-                               capture_output=True, text=True, cwd=args.out)
-    if quantized.returncode != 0:
-        raise SystemExit(f"pipeline.py: joule quantize: {quantized.stderr.strip().splitlines()[-1:]}")
-    print(f"  {student_int8}, calibrated on {CALIBRATION_IMAGES} training images", flush=True)
+    for network in STUDENTS:
+        # Run where the files are, so that the int8 file's metadata names them without a directory.
+        quantized = subprocess.run([joule, "quantize", f"fashion_{network}", "--weights",
+                                    f"{network}.safetensors", "--calibration", "calibration.npy",
+                                    "--output", f"{network}_int8.safetensors"],
+                                   capture_output=True, text=True, cwd=args.out)
+        if quantized.returncode != 0:
+            raise SystemExit(f"pipeline.py: joule quantize fashion_{network}: "
+                             f"{quantized.stderr.strip().splitlines()[-1:]}")
+        print(f"  {os.path.join(args.out, network + '_int8.safetensors')}, calibrated on "
+              f"{CALIBRATION_IMAGES} training images", flush=True)
 
-    step("5. accuracy on the test set (joule eval, C++)")
+    step("6. accuracy on the test set (joule eval, C++)")
     limit = ["--limit", "500"] if args.quick else []
     results = {}
-    for name, model, weights, precision in (
-            ("teacher", "fashion_teacher", "teacher.safetensors", "f32"),
-            ("student", "fashion_student", "student.safetensors", "f32"),
-            ("student_int8", "fashion_student", "student_int8.safetensors", "int8")):
+    rows = [(network, f"fashion_{network}", f"{network}.safetensors", "f32") for network in NETWORKS]
+    rows += [(f"{network}_int8", f"fashion_{network}", f"{network}_int8.safetensors", "int8")
+             for network in STUDENTS]
+    for name, model, weights, precision in rows:
         done = subprocess.run([joule, "eval", model, "--dataset", args.dataset, "--weights",
                                os.path.join(args.out, weights), "--precision", precision, "--json"]
                               + limit, check=True, capture_output=True, text=True)
@@ -133,20 +151,31 @@ def main(argv=None):
             raise SystemExit(f"pipeline.py: the {network} scores {cxx['accuracy']:.2f}% in C++ but "
                              f"{pytorch:.2f}% in PyTorch on the same {cxx['images']} test images")
         print(f"  {network}: C++ {cxx['accuracy']:.2f}% = PyTorch {pytorch:.2f}% (within one image)")
+    sparse_log = os.path.join(args.out, "student_sparse.json")
+    if os.path.exists(sparse_log):
+        with open(sparse_log) as stream:
+            sparse = json.load(stream)
+        results["student_sparse_pytorch"] = {"accuracy": sparse["history"][-1]["test_accuracy"],
+                                             "layers": sparse["layers"]}
+        print(f"  student_sparse (PyTorch): {sparse['history'][-1]['test_accuracy']:.2f}%")
     for result in results.values():  # the log travels with the weights: file names only
-        result["weights"] = os.path.basename(result["weights"])
+        if "weights" in result:
+            result["weights"] = os.path.basename(result["weights"])
     with open(os.path.join(args.out, "pipeline.json"), "w") as stream:
         json.dump({"seconds": seconds, "eval": results, "quick": args.quick}, stream, indent=1)
 
     if args.install:
-        step("6. installed into examples/fashion/weights/")
+        step("7. installed into examples/fashion/weights/")
         target = os.path.join(HERE, "weights")
-        for name in ("teacher.safetensors", "student.safetensors", "student_int8.safetensors",
-                     "teacher.json", "student.json", "pipeline.json"):
+        names = [f"{network}{suffix}" for network in NETWORKS for suffix in (".safetensors", ".json")]
+        names += [f"{network}_int8.safetensors" for network in STUDENTS] + ["pipeline.json"]
+        if os.path.exists(sparse_log):
+            names.append("student_sparse.json")  # the PyTorch-only result's log
+        for name in names:
             shutil.copy(os.path.join(args.out, name), os.path.join(target, name))
             print(f"  {os.path.join(target, name)}")
-    print(f"pipeline: teacher {seconds['teacher']:.0f} s, student {seconds['student']:.0f} s of training "
-          f"on {args.threads} threads")
+    print(f"pipeline: teacher {seconds['teacher']:.0f} s, student {seconds['student']:.0f} s, pruned "
+          f"student {seconds['student_pruned']:.0f} s of training on {args.threads} threads")
     return 0
 
 

@@ -3,6 +3,7 @@
 
   train.py teacher --out DIR [--epochs N] [--seed S] [--subset N] [--threads T]
   train.py student --teacher DIR/teacher.pt --out DIR [--epochs N] [--temperature T] [--alpha A] ...
+  train.py student --no-teacher --out DIR ...   (labels only: what distillation is measured against)
 
 Writes DIR/NAME.pt (the state dict, for tools/to_cpp.py --state-dict) and DIR/NAME.json (the
 settings, each epoch's loss and accuracies, the seconds taken). Each epoch prints one line.
@@ -77,25 +78,29 @@ def load_network(name, path=None):
     return model.to(memory_format=torch.channels_last)
 
 
-def train(args):
-    torch.manual_seed(args.seed)
-    torch.set_num_threads(args.threads)
+def distillation_loss(logits, labels, teacher_logits, temperature, alpha):
+    """alpha * T^2 * KL(teacher || student at temperature T) + (1 - alpha) * cross entropy."""
+    hard = F.cross_entropy(logits, labels)
+    if teacher_logits is None:
+        return hard
+    soft = F.softmax(teacher_logits / temperature, dim=1)
+    distill = F.kl_div(F.log_softmax(logits / temperature, dim=1), soft,
+                       reduction="batchmean") * temperature ** 2
+    return alpha * distill + (1.0 - alpha) * hard
+
+
+def fit(model, teacher, data, args, name, after_step=None):
+    """args.epochs of SGD under a one-cycle schedule peaking at args.lr, distilled from `teacher`
+    when there is one; after_step(model) runs after every optimizer step (a pruning mask). Returns
+    one record per epoch."""
+    train_x, train_y, test_x, test_y = data
     generator = torch.Generator().manual_seed(args.seed)
-    train_x, train_y = tensors("train", args.dataset, args.subset)
-    test_x, test_y = tensors("test", args.dataset, args.test_subset)
-    model = load_network(args.network)
-    teacher = None
-    if args.network == "student":
-        teacher = load_network("teacher", args.teacher).eval()
-        print(f"teacher {args.teacher}: {accuracy(teacher, test_x, test_y):.2f}% on the test set",
-              flush=True)
     optimizer = torch.optim.SGD(parameter_groups(model, args.weight_decay), lr=args.lr,
                                 momentum=0.9, nesterov=True)
     steps = (len(train_x) + args.batch - 1) // args.batch
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
                                                    steps_per_epoch=steps)
     history = []
-    started = time.time()
     for epoch in range(1, args.epochs + 1):
         model.train()
         order = torch.randperm(len(train_x), generator=generator)
@@ -105,17 +110,17 @@ def train(args):
             index = order[start:start + args.batch]
             x, y = augment(train_x[index], generator), train_y[index]
             logits = model(x)
-            loss = F.cross_entropy(logits, y)
+            teacher_logits = None
             if teacher is not None:
                 with torch.no_grad():
-                    soft = F.softmax(teacher(x) / args.temperature, dim=1)
-                distill = F.kl_div(F.log_softmax(logits / args.temperature, dim=1), soft,
-                                   reduction="batchmean") * args.temperature ** 2
-                loss = args.alpha * distill + (1.0 - args.alpha) * loss
+                    teacher_logits = teacher(x)
+            loss = distillation_loss(logits, y, teacher_logits, args.temperature, args.alpha)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             schedule.step()
+            if after_step is not None:
+                after_step(model)
             total_loss += loss.item() * len(index)
             correct += (logits.argmax(1) == y).sum().item()
             seen += len(index)
@@ -123,32 +128,56 @@ def train(args):
         seconds = time.time() - epoch_start
         history.append({"epoch": epoch, "loss": total_loss / seen, "train_accuracy": 100.0 * correct / seen,
                         "test_accuracy": test, "seconds": seconds})
-        print(f"{args.network} epoch {epoch}/{args.epochs}: loss {total_loss / seen:.4f}, "
+        print(f"{name} epoch {epoch}/{args.epochs}: loss {total_loss / seen:.4f}, "
               f"train {100.0 * correct / seen:.2f}%, test {test:.2f}%, {seconds:.0f} s", flush=True)
+    return history
+
+
+def save(model, name, args, log):
+    """DIR/NAME.pt (the state dict, contiguous) and DIR/NAME.json (settings and `log`), file names
+    in the log without their directories: the log travels with the weights."""
     os.makedirs(args.out, exist_ok=True)
     model = model.to(memory_format=torch.contiguous_format)
-    state = {name: tensor.contiguous() for name, tensor in model.state_dict().items()}
-    torch.save(state, os.path.join(args.out, f"{args.network}.pt"))
-    # File names without their directories: the log travels with the weights.
+    state = {key: tensor.contiguous() for key, tensor in model.state_dict().items()}
+    torch.save(state, os.path.join(args.out, f"{name}.pt"))
     settings = {key: value for key, value in vars(args).items() if key not in ("out",)}
-    if settings["teacher"]:
-        settings["teacher"] = os.path.basename(settings["teacher"])
-    with open(os.path.join(args.out, f"{args.network}.json"), "w") as stream:
-        json.dump({"settings": settings, "history": history, "seconds": time.time() - started,
-                   "torch": torch.__version__}, stream, indent=1)
-    print(f"{args.network}: {history[-1]['test_accuracy']:.2f}% after {args.epochs} epochs, "
-          f"{time.time() - started:.0f} s; wrote {os.path.join(args.out, args.network + '.pt')}")
+    for key in ("teacher", "student"):
+        if settings.get(key):
+            settings[key] = os.path.basename(settings[key])
+    with open(os.path.join(args.out, f"{name}.json"), "w") as stream:
+        json.dump({"settings": settings, **log, "torch": torch.__version__}, stream, indent=1)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="train.py", description=__doc__.split("\n")[0])
-    parser.add_argument("network", choices=sorted(models.NETWORKS))
-    parser.add_argument("--out", required=True, help="directory for NAME.pt and NAME.json")
-    parser.add_argument("--teacher", help="the teacher's state dict (student only)")
+def datasets(args):
+    """(train_x, train_y, test_x, test_y) as args.dataset, args.subset and args.test_subset say."""
+    return (*tensors("train", args.dataset, args.subset),
+            *tensors("test", args.dataset, args.test_subset))
+
+
+def train(args):
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    data = datasets(args)
+    model = load_network(args.network)
+    teacher = None
+    if args.network == "student" and not args.no_teacher:
+        teacher = load_network("teacher", args.teacher).eval()
+        print(f"teacher {args.teacher}: {accuracy(teacher, data[2], data[3]):.2f}% on the test set",
+              flush=True)
+    started = time.time()
+    name = args.network + ("_no_teacher" if args.no_teacher else "")
+    history = fit(model, teacher, data, args, name)
+    save(model, name, args, {"history": history, "seconds": time.time() - started})
+    print(f"{name}: {history[-1]['test_accuracy']:.2f}% after {args.epochs} epochs, "
+          f"{time.time() - started:.0f} s; wrote {os.path.join(args.out, name + '.pt')}")
+
+
+def add_training_arguments(parser, epochs, lr):
+    """The options of fit() and datasets(), shared by train.py and prune.py."""
     parser.add_argument("--dataset", default=fashion_data.DEFAULT_DIR)
-    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=0.1)
+    parser.add_argument("--lr", type=float, default=lr, help="the one-cycle schedule's peak")
     parser.add_argument("--weight-decay", type=float, default=5e-5)
     parser.add_argument("--temperature", type=float, default=4.0)
     parser.add_argument("--alpha", type=float, default=0.7)
@@ -156,9 +185,21 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--subset", type=int, help="train on the first N training images only")
     parser.add_argument("--test-subset", type=int, help="test on the first N test images only")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="train.py", description=__doc__.split("\n")[0])
+    parser.add_argument("network", choices=sorted(models.NETWORKS))
+    parser.add_argument("--out", required=True, help="directory for NAME.pt and NAME.json")
+    parser.add_argument("--teacher", help="the teacher's state dict (student only)")
+    parser.add_argument("--no-teacher", action="store_true",
+                        help="student: train on the labels alone, as NAME_no_teacher.pt")
+    add_training_arguments(parser, epochs=None, lr=0.1)
     args = parser.parse_args(argv)
-    if args.network == "student" and not args.teacher:
-        parser.error("the student is distilled: give --teacher FILE")
+    if args.network == "student" and not args.teacher and not args.no_teacher:
+        parser.error("the student is distilled: give --teacher FILE (or --no-teacher)")
+    if args.no_teacher and (args.teacher or args.network != "student"):
+        parser.error("--no-teacher trains the student alone: no --teacher")
     if args.epochs is None:
         args.epochs = 10 if args.network == "teacher" else 8
     train(args)

@@ -21,7 +21,7 @@ failures = []
 
 # The zoo registry (include/joule/models/registry.hpp) is the one list of the models made from
 # their papers; the Fashion-MNIST networks, trained here, follow it.
-EXPECTED_MODELS = zoo_registry.NAMES + ["fashion_teacher", "fashion_student"]
+EXPECTED_MODELS = zoo_registry.NAMES + ["fashion_teacher", "fashion_student", "fashion_student_pruned"]
 
 
 def joule(*args):

@@ -12,5 +12,9 @@ extern const unsigned char student_safetensors[];
 extern const std::size_t student_safetensors_size;
 extern const unsigned char student_int8_safetensors[];
 extern const std::size_t student_int8_safetensors_size;
+extern const unsigned char student_pruned_safetensors[];
+extern const std::size_t student_pruned_safetensors_size;
+extern const unsigned char student_pruned_int8_safetensors[];
+extern const std::size_t student_pruned_int8_safetensors_size;
 
 }  // namespace joule::cli::shipped

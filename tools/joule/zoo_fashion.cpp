@@ -1,7 +1,9 @@
-// The Fashion-MNIST teacher and student (examples/fashion): their types written by tools/to_cpp.py
-// from examples/fashion/models.py, their trained weights compiled in (cmake/embed_bytes.cmake), so
-// that `joule run fashion_student --precision int8 ...` needs no weights file.
+// The Fashion-MNIST teacher, student and pruned student (examples/fashion): their types written
+// by tools/to_cpp.py from examples/fashion/models.py, their trained weights compiled in
+// (cmake/embed_bytes.cmake), so that `joule run fashion_student --precision int8 ...` needs no
+// weights file.
 #include "fashion_student.hpp"
+#include "fashion_student_pruned.hpp"
 #include "fashion_teacher.hpp"
 #include "model.hpp"
 #include "shipped_weights.hpp"
@@ -20,6 +22,14 @@ void add_fashion(std::vector<ZooEntry>& zoo) {
   student.shipped_int8 = ShippedWeights{{student_int8_safetensors, student_int8_safetensors_size},
                                         "examples/fashion/weights/student_int8.safetensors"};
   zoo.push_back(std::move(student));
+  ZooEntry pruned = zoo_entry<fashion::FashionStudentPruned>("fashion_student_pruned");
+  pruned.shipped_float =
+      ShippedWeights{{student_pruned_safetensors, student_pruned_safetensors_size},
+                     "examples/fashion/weights/student_pruned.safetensors"};
+  pruned.shipped_int8 =
+      ShippedWeights{{student_pruned_int8_safetensors, student_pruned_int8_safetensors_size},
+                     "examples/fashion/weights/student_pruned_int8.safetensors"};
+  zoo.push_back(std::move(pruned));
 }
 
 }  // namespace joule::cli

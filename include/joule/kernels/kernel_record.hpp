@@ -36,6 +36,7 @@ enum class KernelOp : std::uint8_t {
   quantize,
   dequantize,
   copy,
+  sparse_pointwise,
 };
 
 /// The reference kernels are plain loops (the oracle); SIMD kernels are xsimd code for
@@ -88,6 +89,8 @@ constexpr std::string_view op_name(KernelOp op) {
       return "dequantize";
     case KernelOp::copy:
       return "copy";
+    case KernelOp::sparse_pointwise:
+      return "sppointwise";
   }
   return "?";
 }

@@ -68,6 +68,22 @@ inline void store_int8_16(__m256i sum_low, __m256i sum_high, const std::int32_t*
   }
 }
 
+/// The 8 int8 outputs of one register of sums (channels 0-7 from `bias` and `multiplier`), the
+/// table applied when there is one, stored to out[0, 8).
+inline void store_int8_8(__m256i sum, const std::int32_t* bias, const float* multiplier,
+                         const Int8Output& stage, const Int8OutputConstants& c, std::int8_t* out) {
+  const __m256i q = requantize8(sum, bias, multiplier, c);
+  const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  const __m128i bytes = _mm_packs_epi16(words, words);
+  if (!stage.table) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), bytes);
+    return;
+  }
+  alignas(16) std::int8_t v[16];
+  _mm_store_si128(reinterpret_cast<__m128i*>(v), bytes);
+  for (int j = 0; j < 8; ++j) out[j] = stage.table[v[j] + 128];
+}
+
 }  // namespace joule::inline JOULE_TARGET::kernels::avx2
 
 JOULE_SIMD_CODE_END
