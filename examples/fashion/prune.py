@@ -100,7 +100,7 @@ def recalibrate_batch_norm(model, images, batch=500):
     model.eval()
 
 
-def structured(args, data, student_state, teacher):
+def structured(args, data, student_state):
     generator = torch.Generator().manual_seed(args.seed)
     original = train.load_network("student")
     original.load_state_dict(student_state)
@@ -124,7 +124,7 @@ def structured(args, data, student_state, teacher):
     return chosen, "student_pruned", log, None
 
 
-def unstructured(args, data, student_state, teacher):
+def unstructured(args, data, student_state):
     model = train.load_network("student")
     model.load_state_dict(student_state)
     masks = {}
@@ -139,12 +139,11 @@ def unstructured(args, data, student_state, teacher):
             mask = (weight.abs() >= threshold) if keep > 0 else torch.zeros_like(weight, dtype=torch.bool)
             masks[name] = mask
             layers[name] = {"weights": weight.numel(), "nonzeros": int(mask.sum())}
-    modules = dict(model.named_modules())
 
     def apply_masks(network):
         with torch.no_grad():
             for name, mask in masks.items():
-                modules[name].weight.mul_(mask)
+                network.get_submodule(name).weight.mul_(mask)
 
     apply_masks(model)
     recalibrate_batch_norm(model, data[0][:RECALIBRATION_IMAGES])
@@ -177,7 +176,7 @@ def main(argv=None):
     student_state = torch.load(args.student, map_location="cpu")
     started = time.time()
     prune = structured if args.kind == "structured" else unstructured
-    model, name, log, after_step = prune(args, data, student_state, teacher)
+    model, name, log, after_step = prune(args, data, student_state)
     history = train.fit(model, teacher, data, args, name, after_step)
     log.update({"history": history, "seconds": time.time() - started})
     train.save(model, name, args, log)
